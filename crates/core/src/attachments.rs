@@ -1,0 +1,1 @@
+//! Attachments: hashes, the type found from the bytes (not the name), and whether the type is risky.

@@ -1,0 +1,1 @@
+//! Renderers: text (terminal), Markdown, JSON; in Japanese or English.
