@@ -34,17 +34,12 @@ impl BrandKb {
 
     /// The brands whose genuine domains include this registrable domain.
     pub fn owners_of(&self, registrable: &str) -> impl Iterator<Item = &Brand> {
-        self.brands.iter().filter(move |b| {
-            b.domains
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(registrable))
-        })
+        self.brands.iter().filter(move |b| b.domains.iter().any(|d| d.eq_ignore_ascii_case(registrable)))
     }
 }
 
 static BUILTIN: LazyLock<BrandKb> = LazyLock::new(|| {
-    BrandKb::from_toml(include_str!("../data/brands.toml"))
-        .unwrap_or_else(|e| panic!("data/brands.toml: {e}"))
+    BrandKb::from_toml(include_str!("../data/brands.toml")).unwrap_or_else(|e| panic!("data/brands.toml: {e}"))
 });
 
 pub fn builtin() -> &'static BrandKb {

@@ -44,24 +44,13 @@ pub struct Catalog {
 
 /// The catalog files, in a fixed order. A new area adds its file here.
 const FILES: &[(&str, &str)] = &[
-    (
-        "verdict.toml",
-        include_str!("../data/findings/verdict.toml"),
-    ),
+    ("verdict.toml", include_str!("../data/findings/verdict.toml")),
     ("parse.toml", include_str!("../data/findings/parse.toml")),
-    (
-        "headers.toml",
-        include_str!("../data/findings/headers.toml"),
-    ),
-    (
-        "identity.toml",
-        include_str!("../data/findings/identity.toml"),
-    ),
+    ("headers.toml", include_str!("../data/findings/headers.toml")),
+    ("identity.toml", include_str!("../data/findings/identity.toml")),
     ("links.toml", include_str!("../data/findings/links.toml")),
-    (
-        "content.toml",
-        include_str!("../data/findings/content.toml"),
-    ),
+    ("content.toml", include_str!("../data/findings/content.toml")),
+    ("attachments.toml", include_str!("../data/findings/attachments.toml")),
 ];
 
 impl Catalog {
@@ -70,8 +59,7 @@ impl Catalog {
         let mut defs = HashMap::new();
         for (name, text) in FILES {
             // The files are part of the build; a broken one is a build defect caught by the tests below.
-            let file: File =
-                toml::from_str(text).unwrap_or_else(|e| panic!("data/findings/{name}: {e}"));
+            let file: File = toml::from_str(text).unwrap_or_else(|e| panic!("data/findings/{name}: {e}"));
             if file.thresholds.is_some() {
                 thresholds = file.thresholds;
             }
@@ -79,13 +67,7 @@ impl Catalog {
                 defs.insert(d.id.clone(), d);
             }
         }
-        Catalog {
-            thresholds: thresholds.unwrap_or(Thresholds {
-                phishing: 8.0,
-                suspicious: 4.0,
-            }),
-            defs,
-        }
+        Catalog { thresholds: thresholds.unwrap_or(Thresholds { phishing: 8.0, suspicious: 4.0 }), defs }
     }
 
     pub fn get(&self, id: &str) -> Option<&FindingDef> {
@@ -131,14 +113,8 @@ mod tests {
         assert!(c.thresholds.phishing > c.thresholds.suspicious);
         for id in c.ids() {
             let d = c.get(id).unwrap();
-            assert!(
-                !d.title.en.is_empty() && !d.title.ja.is_empty(),
-                "{id} lacks a title"
-            );
-            assert!(
-                !d.explain.en.is_empty() && !d.explain.ja.is_empty(),
-                "{id} lacks an explanation"
-            );
+            assert!(!d.title.en.is_empty() && !d.title.ja.is_empty(), "{id} lacks a title");
+            assert!(!d.explain.en.is_empty() && !d.explain.ja.is_empty(), "{id} lacks an explanation");
             assert!(id.contains('.'), "{id} should be area.name");
         }
     }

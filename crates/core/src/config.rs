@@ -20,13 +20,8 @@ impl TrustedRelay {
         if let Ok(ip) = s.parse::<IpAddr>() {
             return Ok(TrustedRelay::Net(IpNet::from(ip)));
         }
-        if !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
-        {
-            return Ok(TrustedRelay::Host(
-                s.trim_end_matches('.').to_ascii_lowercase(),
-            ));
+        if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_') {
+            return Ok(TrustedRelay::Host(s.trim_end_matches('.').to_ascii_lowercase()));
         }
         Err(format!("not a CIDR, IP address or host name: {s}"))
     }

@@ -5,20 +5,14 @@ use std::net::IpAddr;
 
 /// Lower-case, strip a trailing dot and surrounding brackets/whitespace.
 pub fn normalize_host(host: &str) -> String {
-    let h = host
-        .trim()
-        .trim_matches(|c| c == '[' || c == ']')
-        .trim_end_matches('.');
+    let h = host.trim().trim_matches(|c| c == '[' || c == ']').trim_end_matches('.');
     h.to_ascii_lowercase()
 }
 
 /// Parse a host that is an IP literal (v4, v6, bracketed v6).
 pub fn host_ip(host: &str) -> Option<IpAddr> {
     let h = host.trim().trim_matches(|c| c == '[' || c == ']');
-    let h = h
-        .strip_prefix("IPv6:")
-        .or_else(|| h.strip_prefix("ipv6:"))
-        .unwrap_or(h);
+    let h = h.strip_prefix("IPv6:").or_else(|| h.strip_prefix("ipv6:")).unwrap_or(h);
     h.parse().ok()
 }
 
@@ -78,10 +72,7 @@ pub fn is_private_suffix(host: &str) -> bool {
 
 /// The domain part of an address (`user@Example.COM` -> `example.com`).
 pub fn address_domain(address: &str) -> Option<String> {
-    let (_, d) = address
-        .trim()
-        .trim_matches(|c| c == '<' || c == '>')
-        .rsplit_once('@')?;
+    let (_, d) = address.trim().trim_matches(|c| c == '<' || c == '>').rsplit_once('@')?;
     let d = normalize_host(d);
     if d.is_empty() { None } else { Some(d) }
 }
@@ -108,18 +99,14 @@ pub fn is_non_public(ip: &IpAddr) -> bool {
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
                 || (s[0] == 0x2001 && s[1] == 0x0db8)
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_non_public(&IpAddr::V4(v4)))
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_non_public(&IpAddr::V4(v4)))
         }
     }
 }
 
 /// Defang for display: `https://www.example.cn/x` -> `hxxps://www[.]example[.]cn/x`.
 pub fn defang(s: &str) -> String {
-    let s = s
-        .replacen("https://", "hxxps://", 1)
-        .replacen("http://", "hxxp://", 1);
+    let s = s.replacen("https://", "hxxps://", 1).replacen("http://", "hxxp://", 1);
     s.replace('.', "[.]").replace('@', "[@]")
 }
 
@@ -129,23 +116,11 @@ mod tests {
 
     #[test]
     fn registrable_domains() {
-        assert_eq!(
-            registrable("www.amazon.co.jp").as_deref(),
-            Some("amazon.co.jp")
-        );
-        assert_eq!(
-            registrable("WWW.4ztfqg8.CN.").as_deref(),
-            Some("4ztfqg8.cn")
-        );
+        assert_eq!(registrable("www.amazon.co.jp").as_deref(), Some("amazon.co.jp"));
+        assert_eq!(registrable("WWW.4ztfqg8.CN.").as_deref(), Some("4ztfqg8.cn"));
         // cprapid.com is in the PSL's private section (cPanel): every customer host is its own registrable domain.
-        assert_eq!(
-            registrable("3-137-150-20.cprapid.com").as_deref(),
-            Some("3-137-150-20.cprapid.com")
-        );
-        assert_eq!(
-            public_suffix("3-137-150-20.cprapid.com").as_deref(),
-            Some("cprapid.com")
-        );
+        assert_eq!(registrable("3-137-150-20.cprapid.com").as_deref(), Some("3-137-150-20.cprapid.com"));
+        assert_eq!(public_suffix("3-137-150-20.cprapid.com").as_deref(), Some("cprapid.com"));
         assert!(is_private_suffix("3-137-150-20.cprapid.com"));
         assert!(!is_private_suffix("www.amazon.co.jp"));
         assert_eq!(registrable("localhost.localdomain"), None);
@@ -154,16 +129,7 @@ mod tests {
 
     #[test]
     fn non_public_addresses() {
-        for a in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "172.16.5.4",
-            "100.64.0.1",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-        ] {
+        for a in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.4", "100.64.0.1", "::1", "fe80::1", "fd00::1"] {
             assert!(is_non_public(&a.parse().unwrap()), "{a}");
         }
         for a in ["121.50.46.57", "106.75.178.120", "2001:4860::1"] {
@@ -173,9 +139,6 @@ mod tests {
 
     #[test]
     fn defangs_urls() {
-        assert_eq!(
-            defang("https://www.4ztfqg8.cn"),
-            "hxxps://www[.]4ztfqg8[.]cn"
-        );
+        assert_eq!(defang("https://www.4ztfqg8.cn"), "hxxps://www[.]4ztfqg8[.]cn");
     }
 }

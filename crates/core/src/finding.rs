@@ -6,9 +6,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(
-    Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -52,11 +50,7 @@ pub fn bounded(s: &str, max: usize) -> String {
 
 impl Evidence {
     pub fn new(kind: EvidenceKind, location: impl Into<String>, excerpt: impl AsRef<str>) -> Self {
-        Evidence {
-            kind,
-            location: location.into(),
-            excerpt: bounded(excerpt.as_ref(), EXCERPT_MAX),
-        }
+        Evidence { kind, location: location.into(), excerpt: bounded(excerpt.as_ref(), EXCERPT_MAX) }
     }
     pub fn header(name: &str, value: impl AsRef<str>) -> Self {
         Self::new(EvidenceKind::Header, name, value)
@@ -97,8 +91,7 @@ impl Finding {
         }
     }
     pub fn param(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.params
-            .insert(key.to_string(), bounded(&value.into(), 200));
+        self.params.insert(key.to_string(), bounded(&value.into(), 200));
         self
     }
     pub fn evidence(mut self, e: Evidence) -> Self {

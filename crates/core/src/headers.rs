@@ -16,9 +16,7 @@ pub fn extract(mail: &Mail, _cfg: &Config, facts: &mut Facts) {
     facts.return_path = mail.return_path();
     facts.message_id = mail.message_id();
     (facts.date, facts.date_raw) = mail.date();
-    facts.mailer = mail
-        .header_text("X-Mailer")
-        .or_else(|| mail.header_text("User-Agent"));
+    facts.mailer = mail.header_text("X-Mailer").or_else(|| mail.header_text("User-Agent"));
 }
 
 /// Header findings.

@@ -40,9 +40,7 @@ pub fn collect(f: &Facts) -> Iocs {
     let mut mailbox = |addr: Option<&str>| {
         if let Some(a) = addr.filter(|a| a.contains('@')) {
             emails.insert(a.to_ascii_lowercase());
-            if let Some(d) =
-                crate::domain::address_domain(a).and_then(|d| crate::domain::registrable(&d))
-            {
+            if let Some(d) = crate::domain::address_domain(a).and_then(|d| crate::domain::registrable(&d)) {
                 domains.insert(d);
             }
         }

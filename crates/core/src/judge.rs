@@ -99,15 +99,11 @@ fn finish(raw: Vec<Finding>) -> (Vec<Finding>, f64) {
 pub fn judge(facts: Facts, _visible_text: &str, kb: &BrandKb, cfg: &Config) -> Report {
     let mut out = Vec::new();
     for p in &facts.problems {
-        out.push(
-            Finding::new("parse.problem")
-                .param("detail", &p.detail)
-                .evidence(Evidence::new(
-                    crate::finding::EvidenceKind::Parse,
-                    &p.code,
-                    &p.detail,
-                )),
-        );
+        out.push(Finding::new("parse.problem").param("detail", &p.detail).evidence(Evidence::new(
+            crate::finding::EvidenceKind::Parse,
+            &p.code,
+            &p.detail,
+        )));
     }
     if let Some(fw) = &facts.forwarded {
         let wrapper = fw.wrapper_from.clone().unwrap_or_default();
@@ -120,16 +116,11 @@ pub fn judge(facts: Facts, _visible_text: &str, kb: &BrandKb, cfg: &Config) -> R
     crate::headers::check(&facts, cfg, &mut out);
     crate::links::check(&facts, cfg, &mut out);
     crate::content::check(&facts, cfg, &mut out);
+    crate::attachments::check(&facts, cfg, &mut out);
     crate::identity::check(&facts, kb, cfg, &mut out);
     let (findings, score) = finish(out);
     let iocs = iocs::collect(&facts);
-    Report {
-        verdict: verdict_for(score),
-        score,
-        facts,
-        findings,
-        iocs,
-    }
+    Report { verdict: verdict_for(score), score, facts, findings, iocs }
 }
 
 pub fn judge_url(url: &str, kb: &BrandKb, cfg: &Config) -> UrlReport {
@@ -142,11 +133,5 @@ pub fn judge_url(url: &str, kb: &BrandKb, cfg: &Config) -> UrlReport {
     crate::links::check(&facts, cfg, &mut out);
     crate::identity::check(&facts, kb, cfg, &mut out);
     let (findings, score) = finish(out);
-    UrlReport {
-        url: url.to_string(),
-        verdict: verdict_for(score),
-        score,
-        facts,
-        findings,
-    }
+    UrlReport { url: url.to_string(), verdict: verdict_for(score), score, facts, findings }
 }

@@ -39,6 +39,7 @@ pub fn analyze(raw: &[u8], cfg: &Config) -> Report {
     headers::extract(&mail, cfg, &mut facts);
     let visible_text = links::extract(&mail, cfg, &mut facts);
     content::extract(&mail, &visible_text, cfg, &mut facts);
+    attachments::extract(&mail, cfg, &mut facts);
     identity::extract(&visible_text, kb, &mut facts);
     judge::judge(facts, &visible_text, kb, cfg)
 }

@@ -48,10 +48,7 @@ pub struct Mail<'x> {
 }
 
 fn problem(code: &str, detail: impl Into<String>) -> Problem {
-    Problem {
-        code: code.to_string(),
-        detail: detail.into(),
-    }
+    Problem { code: code.to_string(), detail: detail.into() }
 }
 
 impl<'x> Mail<'x> {
@@ -61,11 +58,7 @@ impl<'x> Mail<'x> {
         let raw = if raw.len() > limits.max_message_bytes {
             problems.push(problem(
                 "limit.message_size",
-                format!(
-                    "message is {} bytes; only the first {} were read",
-                    raw.len(),
-                    limits.max_message_bytes
-                ),
+                format!("message is {} bytes; only the first {} were read", raw.len(), limits.max_message_bytes),
             ));
             &raw[..limits.max_message_bytes]
         } else {
@@ -73,29 +66,16 @@ impl<'x> Mail<'x> {
         };
         let outer = MessageParser::default().parse(raw);
         if outer.is_none() {
-            problems.push(problem(
-                "parse.no_message",
-                "no RFC 5322 header section could be read",
-            ));
+            problems.push(problem("parse.no_message", "no RFC 5322 header section could be read"));
         }
-        let mut mail = Mail {
-            outer,
-            inner_part: None,
-            problems,
-            forwarded: None,
-            size: raw.len(),
-            limits: limits.clone(),
-        };
+        let mut mail =
+            Mail { outer, inner_part: None, problems, forwarded: None, size: raw.len(), limits: limits.clone() };
         if let Some(msg) = &mail.outer
             && msg.parts.len() > limits.max_parts
         {
             mail.problems.push(problem(
                 "limit.parts",
-                format!(
-                    "{} MIME parts; only the first {} are examined",
-                    msg.parts.len(),
-                    limits.max_parts
-                ),
+                format!("{} MIME parts; only the first {} are examined", msg.parts.len(), limits.max_parts),
             ));
         }
         mail.select_forwarded();
@@ -163,29 +143,17 @@ impl<'x> Mail<'x> {
         let Some(msg) = self.msg() else {
             return Vec::new();
         };
-        msg.headers()
-            .iter()
-            .take(self.limits.max_headers)
-            .map(|h| h.name().to_string())
-            .collect()
+        msg.headers().iter().take(self.limits.max_headers).map(|h| h.name().to_string()).collect()
     }
 
     /// Decoded text of the first header with this name.
     pub fn header_text(&self, name: &str) -> Option<String> {
         let msg = self.msg()?;
-        let h = msg
-            .headers()
-            .iter()
-            .take(self.limits.max_headers)
-            .find(|h| h.name().eq_ignore_ascii_case(name))?;
+        let h = msg.headers().iter().take(self.limits.max_headers).find(|h| h.name().eq_ignore_ascii_case(name))?;
         match h.value() {
             HeaderValue::Text(t) => Some(t.to_string()),
             HeaderValue::TextList(l) => Some(l.join(", ")),
-            _ => self
-                .header_raw_all(name)
-                .into_iter()
-                .next()
-                .map(|s| s.trim().to_string()),
+            _ => self.header_raw_all(name).into_iter().next().map(|s| s.trim().to_string()),
         }
     }
 
@@ -208,17 +176,11 @@ impl<'x> Mail<'x> {
     }
 
     pub fn reply_to(&self) -> Vec<Mailbox> {
-        self.msg()
-            .and_then(|m| m.reply_to())
-            .map(all_mailboxes)
-            .unwrap_or_default()
+        self.msg().and_then(|m| m.reply_to()).map(all_mailboxes).unwrap_or_default()
     }
 
     pub fn to(&self) -> Vec<Mailbox> {
-        self.msg()
-            .and_then(|m| m.to())
-            .map(all_mailboxes)
-            .unwrap_or_default()
+        self.msg().and_then(|m| m.to()).map(all_mailboxes).unwrap_or_default()
     }
 
     /// Return-Path address without brackets (empty string for the null sender `<>`).
@@ -239,11 +201,7 @@ impl<'x> Mail<'x> {
         }
         // mail-parser rejects some malformed ids; keep what was written.
         let raw = self.header_raw_all("Message-ID").into_iter().next()?;
-        let t = raw
-            .trim()
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .trim();
+        let t = raw.trim().trim_start_matches('<').trim_end_matches('>').trim();
         (!t.is_empty()).then(|| t.to_string())
     }
 
@@ -252,11 +210,7 @@ impl<'x> Mail<'x> {
         let Some(msg) = self.msg() else {
             return (None, None);
         };
-        let raw = self
-            .header_raw_all("Date")
-            .into_iter()
-            .next()
-            .map(|s| s.trim().to_string());
+        let raw = self.header_raw_all("Date").into_iter().next().map(|s| s.trim().to_string());
         (msg.date().map(|d| d.to_timestamp()), raw)
     }
 
@@ -269,8 +223,7 @@ impl<'x> Mail<'x> {
         let max = self.limits.max_body_bytes;
         for (i, part) in msg.parts.iter().enumerate().take(self.limits.max_parts) {
             let is_attachment = msg.attachments.contains(&(i as u32));
-            let in_body =
-                msg.text_body.contains(&(i as u32)) || msg.html_body.contains(&(i as u32));
+            let in_body = msg.text_body.contains(&(i as u32)) || msg.html_body.contains(&(i as u32));
             let (kind, text) = match &part.body {
                 PartType::Text(t) => (BodyKind::Text, t),
                 PartType::Html(h) => (BodyKind::Html, h),
@@ -340,13 +293,7 @@ impl<'x> Mail<'x> {
         let t = raw.trim();
         if name.eq_ignore_ascii_case("From") {
             // Keep the display-name part only.
-            let name_part = t
-                .split('<')
-                .next()
-                .unwrap_or(t)
-                .trim()
-                .trim_matches('"')
-                .trim();
+            let name_part = t.split('<').next().unwrap_or(t).trim().trim_matches('"').trim();
             return name_part.to_string();
         }
         t.to_string()
@@ -390,16 +337,10 @@ pub fn unfold(s: &str) -> String {
 }
 
 fn to_mailbox(name: Option<&str>, address: Option<&str>) -> Mailbox {
-    let address = address
-        .map(|a| a.trim().to_string())
-        .filter(|a| !a.is_empty());
+    let address = address.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
     let domain = address.as_deref().and_then(crate::domain::address_domain);
     let display_name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    Mailbox {
-        display_name,
-        address,
-        domain,
-    }
+    Mailbox { display_name, address, domain }
 }
 
 fn first_mailbox(a: &Address<'_>) -> Option<Mailbox> {
@@ -407,10 +348,7 @@ fn first_mailbox(a: &Address<'_>) -> Option<Mailbox> {
 }
 
 fn all_mailboxes(a: &Address<'_>) -> Vec<Mailbox> {
-    a.iter()
-        .take(100)
-        .map(|x| to_mailbox(x.name(), x.address()))
-        .collect()
+    a.iter().take(100).map(|x| to_mailbox(x.name(), x.address())).collect()
 }
 
 #[cfg(test)]
