@@ -1,1 +1,231 @@
-fn main() {}
+//! The `phishlens` command: a thin layer over phishlens-core that reads inputs, runs the analysis and writes
+//! reports. Exit status: 0 when the analysis ran (whatever the verdict), 1 when `--fail-on` matched, 2 for
+//! usage errors or unreadable input.
+
+mod batch;
+mod inputs;
+mod summary;
+
+use batch::{Format, Options};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use phishlens_core::brands::BrandKb;
+use phishlens_core::config::TrustedRelay;
+use phishlens_core::render::{self, Lang};
+use phishlens_core::{Config, Verdict};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "phishlens", version, about = "Investigate a suspicious email and explain, with evidence, whether it is phishing")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse messages: .eml files, `-` for stdin, directories (recursively; Maildir too) or mbox files.
+    Analyze(AnalyzeArgs),
+    /// Analyse bare URLs (from an SMS or a chat); one per line on stdin when none are given.
+    Url(UrlArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Phishing,
+    Suspicious,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Report language (default: from the locale).
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<Lang>,
+    /// No network at all. (This version does everything offline; the flag is accepted for scripts.)
+    #[arg(long)]
+    offline: bool,
+    /// Extra brands (TOML, same layout as the built-in data/brands.toml); they extend the built-in list.
+    #[arg(long, value_name = "FILE")]
+    brands: Option<std::path::PathBuf>,
+    /// Exit with status 1 when any result is at least this bad.
+    #[arg(long, value_enum, value_name = "VERDICT")]
+    fail_on: Option<FailOn>,
+    /// Colours in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Files, directories, mbox files, or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+    /// A relay of your own (CIDR, IP or host name), trusted like the recipient's top hop. Repeatable.
+    #[arg(long = "trusted-relay", value_name = "CIDR|HOST", value_parser = TrustedRelay::parse)]
+    trusted_relays: Vec<TrustedRelay>,
+    /// Parallel workers for batches (default: all cores).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// In a batch with text or md output, print every full report, not only the list and the summary.
+    #[arg(long)]
+    full: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Args)]
+struct UrlArgs {
+    /// URLs to analyse; read one per line from stdin when none are given.
+    urls: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("unknown language {s}: use ja or en"))
+}
+
+fn config(common: &Common, trusted_relays: Vec<TrustedRelay>) -> Result<Config, String> {
+    let mut cfg = Config { trusted_relays, ..Config::default() };
+    if let Some(path) = &common.brands {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let extra = BrandKb::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut kb = phishlens_core::brands::builtin().clone();
+        kb.brands.extend(extra.brands);
+        cfg.brands = Some(Arc::new(kb));
+    }
+    Ok(cfg)
+}
+
+fn color(common: &Common) -> bool {
+    match common.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            common.format == Format::Text && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+fn fails(fail_on: Option<FailOn>, worst: Option<Verdict>) -> bool {
+    match (fail_on, worst) {
+        (Some(FailOn::Phishing), Some(w)) => w >= Verdict::Phishing,
+        (Some(FailOn::Suspicious), Some(w)) => w >= Verdict::Suspicious,
+        _ => false,
+    }
+}
+
+fn analyze(args: AnalyzeArgs) -> Result<ExitCode, String> {
+    let cfg = config(&args.common, args.trusted_relays.clone())?;
+    let units = inputs::expand(&args.paths)?;
+    let batch = units.len() > 1 || units.iter().any(|u| matches!(u, inputs::Unit::Mbox(_)))
+        || args.paths.iter().any(|p| std::path::Path::new(p).is_dir());
+    let lang = args.common.lang.unwrap_or_else(Lang::from_env);
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = Options {
+        format: args.common.format,
+        lang,
+        color: color(&args.common),
+        jobs,
+        full: args.full,
+        progress: batch
+            && !args.no_progress
+            && args.common.format != Format::Jsonl
+            && std::io::stderr().is_terminal(),
+    };
+    let _ = ctrlc::set_handler(|| batch::STOP.store(true, std::sync::atomic::Ordering::Relaxed));
+    let result = batch::run(&units, Arc::new(cfg), &opts, batch);
+    if batch {
+        let md = opts.format == Format::Md;
+        let text = result.summary.render(lang, md);
+        if matches!(opts.format, Format::Text | Format::Md) {
+            print!("\n{text}");
+        } else {
+            eprint!("{text}");
+        }
+        let _ = std::io::stdout().flush();
+    }
+    if result.summary.errors > 0 && (!batch || result.summary.total() == 0) {
+        return Ok(ExitCode::from(2));
+    }
+    if fails(args.common.fail_on, result.worst) {
+        return Ok(ExitCode::from(1));
+    }
+    if result.summary.errors > 0 {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn url(args: UrlArgs) -> Result<ExitCode, String> {
+    let cfg = config(&args.common, Vec::new())?;
+    let lang = args.common.lang.unwrap_or_else(Lang::from_env);
+    let color = color(&args.common);
+    let mut urls = args.urls.clone();
+    if urls.is_empty() {
+        for line in std::io::stdin().lock().lines().take(100_000) {
+            let line = line.map_err(|e| format!("stdin: {e}"))?;
+            let line = line.trim();
+            if !line.is_empty() {
+                urls.push(line.to_string());
+            }
+        }
+    }
+    if urls.is_empty() {
+        return Err("no URL given".to_string());
+    }
+    let mut worst = None;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let many = urls.len() > 1;
+    if args.common.format == Format::Json && many {
+        let _ = writeln!(out, "[");
+    }
+    for (i, u) in urls.iter().enumerate() {
+        let r = phishlens_core::analyze_url(u, &cfg);
+        worst = worst.max(Some(r.verdict));
+        let text = match args.common.format {
+            Format::Text => render::url_text(&r, lang, color),
+            Format::Md => render::url_markdown(&r, lang),
+            Format::Json => serde_json::to_string_pretty(&render::json::url_report(&r, lang)).unwrap_or_default(),
+            Format::Jsonl => serde_json::to_string(&render::json::url_report(&r, lang)).unwrap_or_default(),
+        };
+        if args.common.format == Format::Json && many && i > 0 {
+            let _ = writeln!(out, ",");
+        }
+        let _ = writeln!(out, "{text}");
+    }
+    if args.common.format == Format::Json && many {
+        let _ = writeln!(out, "]");
+    }
+    let _ = out.flush();
+    Ok(if fails(args.common.fail_on, worst) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(a) => analyze(a),
+        Command::Url(u) => url(u),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("phishlens: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -90,7 +90,8 @@ fn finish(raw: Vec<Finding>) -> (Vec<Finding>, f64) {
             .then(b.severity.cmp(&a.severity))
             .then(a.id.cmp(&b.id))
     });
-    let score: f64 = merged.iter().map(|f| f.weight).sum();
+    // `+ 0.0` turns the empty sum (-0.0) into 0.0.
+    let score: f64 = merged.iter().map(|f| f.weight).sum::<f64>() + 0.0;
     // Round so that float noise never changes a snapshot or a verdict at a threshold.
     let score = (score * 100.0).round() / 100.0;
     (merged, score)

@@ -1,0 +1,226 @@
+//! Running `analyze` over many messages: a reader thread streams messages, `--jobs` workers analyse and
+//! render them, and the main thread writes results (in input order, or as each finishes for jsonl), keeps the
+//! summary and the progress bar. Ctrl-C stops reading; everything already finished is still written out.
+
+use crate::inputs::{self, Item, Unit};
+use crate::summary::{Record, Summary};
+use phishlens_core::render::{self, Lang};
+use phishlens_core::{Config, Verdict};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Md,
+}
+
+pub struct Options {
+    pub format: Format,
+    pub lang: Lang,
+    pub color: bool,
+    pub jobs: usize,
+    /// Print every full report in a batch, not only the list and the summary.
+    pub full: bool,
+    pub progress: bool,
+}
+
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+pub struct Outcome {
+    pub seq: usize,
+    pub source: String,
+    /// Rendered output for this message (empty for errors).
+    pub rendered: String,
+    pub record: Option<Record>,
+    pub error: Option<String>,
+}
+
+pub struct BatchResult {
+    pub summary: Summary,
+    pub worst: Option<Verdict>,
+}
+
+fn render_one(report: &phishlens_core::Report, source: &str, opts: &Options, batch: bool) -> String {
+    match opts.format {
+        Format::Text if batch && !opts.full => String::new(),
+        Format::Md if batch && !opts.full => String::new(),
+        Format::Text => render::text(report, opts.lang, opts.color),
+        Format::Md => render::markdown(report, opts.lang),
+        Format::Json => {
+            let v = render::json::report(report, opts.lang, batch.then_some(source));
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        }
+        Format::Jsonl => {
+            let v = render::json::report(report, opts.lang, Some(source));
+            serde_json::to_string(&v).unwrap_or_default()
+        }
+    }
+}
+
+/// One line per message in a text/md batch listing.
+fn list_line(o: &Outcome, opts: &Options) -> String {
+    let Some(r) = &o.record else {
+        return format!("error  {}  {}", o.source, o.error.as_deref().unwrap_or(""));
+    };
+    let v = render::i18n::t(opts.lang, &format!("verdict_word.{}", r.verdict.as_str()));
+    let line = format!("{v:<10} {:>5.1}  {}  {}", r.score, o.source, r.subject);
+    if opts.format == Format::Md { format!("- {}", render::md_escape(&line)) } else { render::clean(&line) }
+}
+
+pub fn run(units: &[Unit], cfg: Arc<Config>, opts: &Options, batch: bool) -> BatchResult {
+    let jobs = opts.jobs.max(1);
+    let max_bytes = cfg.limits.max_message_bytes;
+    // Bounded queues: the reader never runs far ahead of the workers, so memory does not grow with the batch.
+    let (item_tx, item_rx) = mpsc::sync_channel::<(usize, Item)>(jobs * 2);
+    let item_rx = Arc::new(Mutex::new(item_rx));
+    let (out_tx, out_rx) = mpsc::sync_channel::<Outcome>(jobs * 4);
+    let known_total: Option<u64> =
+        if units.iter().all(|u| matches!(u, Unit::File(_))) { Some(units.len() as u64) } else { None };
+    let bar = opts.progress.then(|| progress_bar(known_total));
+
+    let mut summary = Summary::default();
+    let mut worst: Option<Verdict> = None;
+    std::thread::scope(|scope| {
+        let units_ref = units;
+        scope.spawn(move || {
+            let mut seq = 0usize;
+            inputs::for_each_item(units_ref, max_bytes, |item| {
+                if STOP.load(Ordering::Relaxed) {
+                    return false;
+                }
+                let ok = item_tx.send((seq, item)).is_ok();
+                seq += 1;
+                ok
+            });
+        });
+        for _ in 0..jobs {
+            let rx = Arc::clone(&item_rx);
+            let tx = out_tx.clone();
+            let cfg = Arc::clone(&cfg);
+            scope.spawn(move || {
+                loop {
+                    let next = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, item)) = next else { return };
+                    let outcome = match item {
+                        Item::Message { source, bytes } => {
+                            let report = phishlens_core::analyze(&bytes, &cfg);
+                            let rendered = render_one(&report, &source, opts, batch);
+                            let record = Record::of(&source, &report);
+                            Outcome { seq, source, rendered, record: Some(record), error: None }
+                        }
+                        Item::Error { source, error } => {
+                            Outcome { seq, source, rendered: String::new(), record: None, error: Some(error) }
+                        }
+                    };
+                    if tx.send(outcome).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(out_tx);
+
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
+        let mut next_seq = 0usize;
+        let mut first_json = true;
+        if opts.format == Format::Json && batch {
+            let _ = writeln!(out, "[");
+        }
+        let ordered = opts.format != Format::Jsonl;
+        for o in out_rx {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            if ordered {
+                pending.insert(o.seq, o);
+                while let Some(o) = pending.remove(&next_seq) {
+                    next_seq += 1;
+                    emit(&mut out, &o, opts, batch, &mut first_json, &mut summary, &mut worst);
+                }
+            } else {
+                emit(&mut out, &o, opts, batch, &mut first_json, &mut summary, &mut worst);
+                let _ = out.flush();
+            }
+        }
+        // After an interrupt, sequence numbers may have gaps: write what is left in order.
+        for (_, o) in std::mem::take(&mut pending) {
+            emit(&mut out, &o, opts, batch, &mut first_json, &mut summary, &mut worst);
+        }
+        if opts.format == Format::Json && batch {
+            let _ = writeln!(out, "\n]");
+        }
+        let _ = out.flush();
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    summary.interrupted = STOP.load(Ordering::Relaxed);
+    BatchResult { summary, worst }
+}
+
+fn emit(
+    out: &mut impl Write,
+    o: &Outcome,
+    opts: &Options,
+    batch: bool,
+    first_json: &mut bool,
+    summary: &mut Summary,
+    worst: &mut Option<Verdict>,
+) {
+    if let Some(err) = &o.error {
+        summary.errors += 1;
+        eprintln!("phishlens: {}: {}", o.source, err);
+        if matches!(opts.format, Format::Text | Format::Md) && batch && !opts.full {
+            let _ = writeln!(out, "{}", list_line(o, opts));
+        }
+        return;
+    }
+    if let Some(r) = &o.record {
+        summary.add(r);
+        *worst = (*worst).max(Some(r.verdict));
+    }
+    match opts.format {
+        Format::Json if batch => {
+            if !*first_json {
+                let _ = writeln!(out, ",");
+            }
+            *first_json = false;
+            let _ = write!(out, "{}", o.rendered);
+        }
+        Format::Text | Format::Md if batch && !opts.full => {
+            let _ = writeln!(out, "{}", list_line(o, opts));
+        }
+        Format::Text | Format::Md if batch => {
+            let _ = writeln!(out, "{}\n", o.rendered);
+            let _ = writeln!(out, "{}", if opts.format == Format::Md { "\n---\n" } else { "════════════════════════════════════════" });
+        }
+        _ => {
+            let _ = writeln!(out, "{}", o.rendered);
+        }
+    }
+}
+
+fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let bar = match total {
+        Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} ETA {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template("{spinner} {pos} {per_sec}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+    bar
+}
