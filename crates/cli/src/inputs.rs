@@ -13,6 +13,8 @@ pub enum Unit {
     File(PathBuf),
     /// An mbox file: many messages.
     Mbox(PathBuf),
+    /// A path that could not be opened: reported in its place, and the rest goes on.
+    Missing(String, String),
 }
 
 /// One message read, or the reason it could not be.
@@ -21,8 +23,8 @@ pub enum Item {
     Error { source: String, error: String },
 }
 
-/// Expand the command-line paths. A path that does not exist is an error for the whole command (exit 2).
-pub fn expand(args: &[String]) -> Result<Vec<Unit>, String> {
+/// Expand the command-line paths, in order. A path that cannot be read stays in the list as `Missing`.
+pub fn expand(args: &[String]) -> Vec<Unit> {
     let mut units = Vec::new();
     for a in args {
         if a == "-" {
@@ -30,7 +32,13 @@ pub fn expand(args: &[String]) -> Result<Vec<Unit>, String> {
             continue;
         }
         let p = PathBuf::from(a);
-        let meta = std::fs::metadata(&p).map_err(|e| format!("{a}: {e}"))?;
+        let meta = match std::fs::metadata(&p) {
+            Ok(m) => m,
+            Err(e) => {
+                units.push(Unit::Missing(a.clone(), e.to_string()));
+                continue;
+            }
+        };
         if meta.is_dir() {
             walk_dir(&p, &mut units, 0);
         } else if looks_like_mbox(&p) {
@@ -39,7 +47,7 @@ pub fn expand(args: &[String]) -> Result<Vec<Unit>, String> {
             units.push(Unit::File(p));
         }
     }
-    Ok(units)
+    units
 }
 
 /// True when the directory is a Maildir (has cur/ and new/).
@@ -115,6 +123,7 @@ pub fn for_each_item(units: &[Unit], max_bytes: usize, mut f: impl FnMut(Item) -
                 };
                 f(item)
             }
+            Unit::Missing(source, error) => f(Item::Error { source: source.clone(), error: error.clone() }),
             Unit::Mbox(p) => {
                 let source = p.display().to_string();
                 match File::open(p) {

@@ -131,7 +131,7 @@ fn fails(fail_on: Option<FailOn>, worst: Option<Verdict>) -> bool {
 
 fn analyze(args: AnalyzeArgs) -> Result<ExitCode, String> {
     let cfg = config(&args.common, args.trusted_relays.clone())?;
-    let units = inputs::expand(&args.paths)?;
+    let units = inputs::expand(&args.paths);
     let batch = units.len() > 1 || units.iter().any(|u| matches!(u, inputs::Unit::Mbox(_)))
         || args.paths.iter().any(|p| std::path::Path::new(p).is_dir());
     let lang = args.common.lang.unwrap_or_else(Lang::from_env);
