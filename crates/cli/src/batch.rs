@@ -73,7 +73,13 @@ fn list_line(o: &Outcome, opts: &Options) -> String {
     if opts.format == Format::Md { format!("- {}", render::md_escape(&line)) } else { render::clean(&line) }
 }
 
-pub fn run(units: &[Unit], cfg: Arc<Config>, opts: &Options, batch: bool) -> BatchResult {
+pub fn run(
+    units: &[Unit],
+    cfg: Arc<Config>,
+    opts: &Options,
+    batch: bool,
+    net: Option<&crate::network::Network>,
+) -> BatchResult {
     let jobs = opts.jobs.max(1);
     let max_bytes = cfg.limits.max_message_bytes;
     // Bounded queues: the reader never runs far ahead of the workers, so memory does not grow with the batch.
@@ -112,7 +118,10 @@ pub fn run(units: &[Unit], cfg: Arc<Config>, opts: &Options, batch: bool) -> Bat
                     let Ok((seq, item)) = next else { return };
                     let outcome = match item {
                         Item::Message { source, bytes } => {
-                            let report = phishlens_core::analyze(&bytes, &cfg);
+                            let mut report = phishlens_core::analyze(&bytes, &cfg);
+                            if let Some(n) = net {
+                                n.enrich(&mut report, &bytes);
+                            }
                             let rendered = render_one(&report, &source, opts, batch);
                             let record = Record::of(&source, &report);
                             Outcome { seq, source, rendered, record: Some(record), error: None }
@@ -203,7 +212,15 @@ fn emit(
         }
         Format::Text | Format::Md if batch => {
             let _ = writeln!(out, "{}\n", o.rendered);
-            let _ = writeln!(out, "{}", if opts.format == Format::Md { "\n---\n" } else { "════════════════════════════════════════" });
+            let _ = writeln!(
+                out,
+                "{}",
+                if opts.format == Format::Md {
+                    "\n---\n"
+                } else {
+                    "════════════════════════════════════════"
+                }
+            );
         }
         _ => {
             let _ = writeln!(out, "{}", o.rendered);
@@ -215,10 +232,12 @@ fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     let bar = match total {
         Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} ETA {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         ),
         None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-            ProgressStyle::with_template("{spinner} {pos} {per_sec}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{spinner} {pos} {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         ),
     };
     bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));

@@ -171,11 +171,12 @@ pub fn read_mbox(mut r: impl BufRead, path: &str, max_bytes: usize, f: &mut impl
         if msg.len() > max_bytes {
             continue;
         }
-        let body: &[u8] = if line.starts_with(b">") && line.iter().skip_while(|&&b| b == b'>').take(5).eq(b"From ".iter()) {
-            &line[1..]
-        } else {
-            &line
-        };
+        let body: &[u8] =
+            if line.starts_with(b">") && line.iter().skip_while(|&&b| b == b'>').take(5).eq(b"From ".iter()) {
+                &line[1..]
+            } else {
+                &line
+            };
         msg.extend_from_slice(body);
     }
     if let Some(msg) = current.take()

@@ -3,7 +3,9 @@
 //! usage errors or unreadable input.
 
 mod batch;
+mod eval;
 mod inputs;
+mod network;
 mod summary;
 
 use batch::{Format, Options};
@@ -17,7 +19,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "phishlens", version, about = "Investigate a suspicious email and explain, with evidence, whether it is phishing")]
+#[command(
+    name = "phishlens",
+    version,
+    about = "Investigate a suspicious email and explain, with evidence, whether it is phishing"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,6 +35,37 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// Analyse bare URLs (from an SMS or a chat); one per line on stdin when none are given.
     Url(UrlArgs),
+    /// Measure the verdicts against labelled mail (offline): detection and false-positive rates, findings by
+    /// label, misses and false positives.
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// LABEL=DIR (repeatable): every .eml under DIR has that label. Labels starting with "phish" are positive.
+    #[arg(long = "label", value_name = "LABEL=DIR")]
+    labels: Vec<String>,
+    /// A TSV of `path<TAB>label` lines (paths relative to the TSV).
+    #[arg(long, value_name = "FILE")]
+    tsv: Option<std::path::PathBuf>,
+    /// Labels that count as phishing (default: those starting with "phish").
+    #[arg(long = "positive", value_name = "LABEL")]
+    positives: Vec<String>,
+    /// md (default) or json.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Md)]
+    format: EvalFormat,
+    /// Parallel workers (default: all cores).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Misses and false positives listed in Markdown, at most.
+    #[arg(long, default_value_t = 50)]
+    max_rows: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EvalFormat {
+    Md,
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,7 +89,8 @@ struct Common {
     /// Report language (default: from the locale).
     #[arg(long, value_parser = parse_lang)]
     lang: Option<Lang>,
-    /// No network at all. (This version does everything offline; the flag is accepted for scripts.)
+    /// No network at all: skip the live lookups (SPF/DKIM/DMARC now, RDAP, WHOIS, DNS). The offline findings
+    /// stay as they are.
     #[arg(long)]
     offline: bool,
     /// Extra brands (TOML, same layout as the built-in data/brands.toml); they extend the built-in list.
@@ -85,6 +123,8 @@ struct AnalyzeArgs {
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
+    #[command(flatten)]
+    network: network::NetworkArgs,
 }
 
 #[derive(Args)]
@@ -132,7 +172,8 @@ fn fails(fail_on: Option<FailOn>, worst: Option<Verdict>) -> bool {
 fn analyze(args: AnalyzeArgs) -> Result<ExitCode, String> {
     let cfg = config(&args.common, args.trusted_relays.clone())?;
     let units = inputs::expand(&args.paths);
-    let batch = units.len() > 1 || units.iter().any(|u| matches!(u, inputs::Unit::Mbox(_)))
+    let batch = units.len() > 1
+        || units.iter().any(|u| matches!(u, inputs::Unit::Mbox(_)))
         || args.paths.iter().any(|p| std::path::Path::new(p).is_dir());
     let lang = args.common.lang.unwrap_or_else(Lang::from_env);
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -142,13 +183,14 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode, String> {
         color: color(&args.common),
         jobs,
         full: args.full,
-        progress: batch
-            && !args.no_progress
-            && args.common.format != Format::Jsonl
-            && std::io::stderr().is_terminal(),
+        progress: batch && !args.no_progress && args.common.format != Format::Jsonl && std::io::stderr().is_terminal(),
     };
     let _ = ctrlc::set_handler(|| batch::STOP.store(true, std::sync::atomic::Ordering::Relaxed));
-    let result = batch::run(&units, Arc::new(cfg), &opts, batch);
+    let net = network::Network::from_args(&args.network, args.common.offline)?;
+    let result = batch::run(&units, Arc::new(cfg), &opts, batch, net.as_ref());
+    if let Some(n) = &net {
+        n.finish()?;
+    }
     if batch {
         let md = opts.format == Format::Md;
         let text = result.summary.render(lang, md);
@@ -215,11 +257,24 @@ fn url(args: UrlArgs) -> Result<ExitCode, String> {
     Ok(if fails(args.common.fail_on, worst) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
+fn eval(args: EvalArgs) -> Result<ExitCode, String> {
+    let items = eval::gather(&args.labels, args.tsv.as_deref())?;
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let _ = ctrlc::set_handler(|| batch::STOP.store(true, std::sync::atomic::Ordering::Relaxed));
+    let e = eval::run(&items, &Config::default(), jobs, &args.positives);
+    match args.format {
+        EvalFormat::Md => print!("{}", eval::markdown(&e, args.max_rows)),
+        EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&e).map_err(|e| e.to_string())?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(a) => analyze(a),
         Command::Url(u) => url(u),
+        Command::Eval(e) => eval(e),
     };
     match result {
         Ok(code) => code,

@@ -25,7 +25,12 @@ pub struct Record {
 
 impl Record {
     pub fn of(source: &str, r: &Report) -> Record {
-        let mut link_domains: Vec<String> = r.facts.links.iter().filter_map(|l| l.registrable.clone().or_else(|| l.ip.map(|i| i.to_string()))).collect();
+        let mut link_domains: Vec<String> = r
+            .facts
+            .links
+            .iter()
+            .filter_map(|l| l.registrable.clone().or_else(|| l.ip.map(|i| i.to_string())))
+            .collect();
         link_domains.sort();
         link_domains.dedup();
         Record {
@@ -158,7 +163,16 @@ impl Summary {
         if !self.worth.is_empty() {
             h(&mut o, t(lang, "summary.worth_a_look"));
             for (score, source, subject, v) in &self.worth {
-                line(&mut o, format!("{} {:.1}  {}  {}", t(lang, &format!("verdict_word.{}", v.as_str())), score, source, subject));
+                line(
+                    &mut o,
+                    format!(
+                        "{} {:.1}  {}  {}",
+                        t(lang, &format!("verdict_word.{}", v.as_str())),
+                        score,
+                        source,
+                        subject
+                    ),
+                );
             }
         }
         if self.interrupted {

@@ -7,7 +7,7 @@
 
 use crate::config::Config;
 use crate::identity::normalize::fold_str;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
@@ -59,6 +59,10 @@ pub struct Brand {
     /// of 5 or more chars are used.
     #[serde(default)]
     pub labels: Option<Vec<String>>,
+    /// The brand has sites under many country domains (google.com.tw, ebay.fr): its name under another
+    /// country code is not reported as a swapped TLD.
+    #[serde(default)]
+    pub regional: bool,
     /// Strings that, inside some other domain name, show the brand is being borrowed (`amazon-co-jp.top`).
     #[serde(default)]
     pub tokens: Vec<String>,
@@ -115,6 +119,8 @@ pub struct LabelRef {
     pub brand: usize,
     /// A genuine domain with this label, for the report.
     pub example: String,
+    /// Its confusable skeleton (UTS #39).
+    pub skeleton: String,
 }
 
 /// The matchers built from a knowledge base.
@@ -135,7 +141,11 @@ pub struct BrandIndex {
     pub labels: Vec<LabelRef>,
     /// Group name per brand index (the brand id when it has no group).
     pub group_of: Vec<String>,
+    /// Unique per built index, so that caches keyed by it never mix knowledge bases.
+    pub generation: u64,
 }
+
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 #[derive(Debug, Clone, Default)]
 pub struct BrandKb {
@@ -221,8 +231,9 @@ impl BrandKb {
     /// brand (its lists are added; a non-empty name replaces the name); a new id is appended.
     pub fn merge(&mut self, other: BrandKb) {
         for b in other.brands {
-            match self.brands.iter_mut().find(|e| e.id == b.id) {
-                Some(e) => {
+            match self.brands.iter().position(|e| e.id == b.id) {
+                Some(i) => {
+                    let e = &mut self.brands[i];
                     if b.name != b.id && !b.name.is_empty() {
                         e.name = b.name;
                     }
@@ -230,6 +241,7 @@ impl BrandKb {
                     e.name_en = b.name_en.or(e.name_en.take());
                     e.category = b.category.or(e.category.take());
                     e.group = b.group.or(e.group.take());
+                    e.regional |= b.regional;
                     union(&mut e.aliases, b.aliases);
                     union(&mut e.weak_aliases, b.weak_aliases);
                     union(&mut e.domains, b.domains);
@@ -264,8 +276,21 @@ impl BrandKb {
     }
 }
 
-fn skeleton(s: &str) -> String {
-    unicode_security::skeleton(&s.to_lowercase()).collect()
+/// UTS #39 skeletons of the ASCII characters, so that the common all-ASCII case is a table lookup.
+static ASCII_SKELETONS: LazyLock<Vec<String>> =
+    LazyLock::new(|| (0u8..128).map(|b| unicode_security::skeleton(&char::from(b).to_string()).collect()).collect());
+
+/// UTS #39 confusable skeleton of a lower-cased name (bounded).
+pub fn skeleton(s: &str) -> String {
+    if s.is_ascii() {
+        let table = &*ASCII_SKELETONS;
+        let mut out = String::with_capacity(s.len() + 4);
+        for b in s.bytes().take(256) {
+            out.push_str(table.get(usize::from(b.to_ascii_lowercase())).map_or("", String::as_str));
+        }
+        return out;
+    }
+    unicode_security::skeleton(&s.to_lowercase()).take(256).collect()
 }
 
 impl BrandIndex {
@@ -327,7 +352,8 @@ impl BrandIndex {
             for (list, kind) in kinds {
                 for d in list {
                     domain_owner.entry(d.clone()).or_default().push((bi, kind));
-                    skeletons.entry(skeleton(&crate::domain::to_unicode(d).unwrap_or_else(|| d.clone())))
+                    skeletons
+                        .entry(skeleton(&crate::domain::to_unicode(d).unwrap_or_else(|| d.clone())))
                         .or_insert((bi, d.clone()));
                 }
             }
@@ -343,25 +369,30 @@ impl BrandIndex {
                     .or(b.domains.first())
                     .cloned()
                     .unwrap_or_else(|| l.clone());
-                labels.push(LabelRef { label: l, brand: bi, example });
+                labels.push(LabelRef { skeleton: skeleton(&l), label: l, brand: bi, example });
             }
         }
-        let build = |pats: &[String]| {
+        // Aliases: leftmost-longest, so that 楽天カード wins over 楽天. Tokens: every overlapping hit, so that a
+        // bounded token that fails its boundary does not hide another one.
+        let build = |pats: &[String], kind: MatchKind| {
             if pats.is_empty() {
                 return None;
             }
-            AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(pats).ok()
+            // A DFA: several times faster per byte than the NFA on kana/kanji text, where every pattern shares
+            // lead bytes and the prefilter cannot skip; built once per knowledge base.
+            AhoCorasick::builder().match_kind(kind).kind(Some(AhoCorasickKind::DFA)).build(pats).ok()
         };
         BrandIndex {
-            alias_matcher: build(&alias_pats),
+            alias_matcher: build(&alias_pats, MatchKind::LeftmostLongest),
             alias_refs,
-            token_matcher: build(&token_pats),
+            token_matcher: build(&token_pats, MatchKind::Standard),
             token_refs,
             domain_owner,
             tld_owner,
             skeletons,
             labels,
             group_of,
+            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -413,7 +444,7 @@ pub fn builtin() -> &'static BrandKb {
 }
 
 /// The knowledge base for this analysis.
-pub fn kb<'a>(cfg: &'a Config) -> &'a BrandKb {
+pub fn kb(cfg: &Config) -> &BrandKb {
     match cfg.brands.as_deref() {
         Some(kb) => kb,
         None => builtin(),
@@ -428,23 +459,32 @@ mod tests {
     fn builtin_is_complete_and_consistent() {
         let kb = builtin();
         assert!(kb.brands.len() >= 60, "only {} brands", kb.brands.len());
+        let mut not_registrable = Vec::new();
         for b in &kb.brands {
             assert!(!b.domains.is_empty() || !b.mailbox_domains.is_empty(), "{} has no domain", b.id);
             assert!(!b.aliases.is_empty() || !b.weak_aliases.is_empty(), "{} has no alias", b.id);
-            for d in b.domains.iter().chain(&b.hosted_domains).chain(&b.mailbox_domains) {
-                // Every listed domain is a registrable domain (or a suffix zone for hosted ones).
-                let reg = crate::domain::registrable(d);
-                assert!(reg.is_some() || !b.hosted_domains.is_empty(), "{}: {d} is not a domain", b.id);
-                if b.domains.contains(d) || b.mailbox_domains.contains(d) {
-                    assert_eq!(reg.as_deref(), Some(d.as_str()), "{}: {d} is not registrable", b.id);
+            // Genuine and mailbox domains are registrable domains (hosted ones may be suffix zones).
+            for d in b.domains.iter().chain(&b.mailbox_domains) {
+                if crate::domain::registrable(d).as_deref() != Some(d.as_str()) {
+                    not_registrable.push(format!("{}: {d}", b.id));
                 }
             }
         }
+        assert!(not_registrable.is_empty(), "not registrable domains: {not_registrable:?}");
         let idx = kb.index();
         assert!(idx.alias_matcher.is_some() && idx.token_matcher.is_some());
         // KAGOYA's two genuine domains.
         let kagoya: Vec<_> = kb.owners_of("kagoya.com").chain(kb.owners_of("kagoya.jp")).map(|b| &b.id).collect();
         assert_eq!(kagoya, ["kagoya", "kagoya"]);
+    }
+
+    #[test]
+    fn ascii_skeleton_fast_path_agrees() {
+        for s in ["amazon", "arnazon", "paypa1", "Micros0ft", "vv-w|l1I0O.co.jp", "a`b~c^d", "rnrn"] {
+            let slow: String = unicode_security::skeleton(&s.to_lowercase()).collect();
+            assert_eq!(skeleton(s), slow, "{s}");
+        }
+        assert_eq!(skeleton("arnazon"), skeleton("amazon"));
     }
 
     #[test]

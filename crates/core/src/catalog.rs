@@ -51,6 +51,8 @@ const FILES: &[(&str, &str)] = &[
     ("links.toml", include_str!("../data/findings/links.toml")),
     ("content.toml", include_str!("../data/findings/content.toml")),
     ("attachments.toml", include_str!("../data/findings/attachments.toml")),
+    ("memory.toml", include_str!("../data/findings/memory.toml")),
+    ("intel.toml", include_str!("../data/findings/intel.toml")),
 ];
 
 impl Catalog {

@@ -251,23 +251,37 @@ impl TextSink {
     }
 
     fn push_str(&mut self, s: &str) {
+        if self.full {
+            return;
+        }
+        // Byte loop with an ASCII fast path: most text between tags is ASCII or plain CJK.
+        let b = s.as_bytes();
         let mut start = 0;
-        for (i, c) in s.char_indices() {
-            let space = c.is_whitespace();
-            if space || is_invisible(c) {
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c < 0x80 {
+                if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
+                    self.push_run(&s[start..i]);
+                    self.pending_space = true;
+                    start = i + 1;
+                }
+                i += 1;
+                continue;
+            }
+            let Some(ch) = s.get(i..).and_then(|rest| rest.chars().next()) else { break };
+            let len = ch.len_utf8();
+            let space = ch.is_whitespace();
+            if space || is_invisible(ch) {
                 self.push_run(&s[start..i]);
                 if space {
                     self.pending_space = true;
                 }
-                start = i + c.len_utf8();
+                start = i + len;
             }
+            i += len;
         }
         self.push_run(&s[start..]);
-    }
-
-    fn push_char(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        self.push_str(c.encode_utf8(&mut buf));
     }
 
     fn space(&mut self) {
@@ -560,53 +574,54 @@ fn attr_url(raw: &str) -> String {
     v.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control()).to_string()
 }
 
-/// True when an inline style hides the element's text.
+/// True when an inline style hides the element's text. Declarations are read one by one (this runs for
+/// nearly every tag of a newsletter, so no allocation and no lower-casing copy).
 fn style_hides(style: &str) -> bool {
-    let mut compact = String::with_capacity(style.len().min(1024));
-    for c in cut(style, 1024).chars() {
-        if !c.is_ascii_whitespace() {
-            compact.push(c.to_ascii_lowercase());
+    let mut zero_height = false;
+    let mut overflow_hidden = false;
+    for decl in cut(style, 4096).split(';') {
+        let Some((prop, value)) = decl.split_once(':') else { continue };
+        let prop = prop.trim();
+        let value = value.trim();
+        let value = value.strip_suffix("!important").map_or(value, str::trim_end);
+        let is = |name: &str| prop.eq_ignore_ascii_case(name);
+        if is("display") {
+            if value.eq_ignore_ascii_case("none") {
+                return true;
+            }
+        } else if is("visibility") {
+            if value.eq_ignore_ascii_case("hidden") {
+                return true;
+            }
+        } else if is("font-size") {
+            if let Some((v, unit)) = css_number(value) {
+                let tiny =
+                    if unit.eq_ignore_ascii_case("em") || unit.eq_ignore_ascii_case("rem") { v < 0.2 } else { v < 2.0 };
+                if tiny {
+                    return true;
+                }
+            }
+        } else if is("opacity") {
+            if css_number(value).is_some_and(|(v, _)| v < 0.05) {
+                return true;
+            }
+        } else if is("max-height") || is("height") {
+            zero_height |= css_number(value).is_some_and(|(v, _)| v == 0.0);
+        } else if is("overflow") {
+            overflow_hidden |= value.eq_ignore_ascii_case("hidden");
         }
-    }
-    let s = compact.as_str();
-    if s.contains("display:none") || s.contains("visibility:hidden") {
-        return true;
-    }
-    if let Some(v) = css_number_after(s, "font-size:") {
-        let tiny = match v.1 {
-            "em" | "rem" => v.0 < 0.2,
-            _ => v.0 < 2.0,
-        };
-        if tiny {
-            return true;
-        }
-    }
-    if let Some((v, _)) = css_number_after(s, "opacity:")
-        && v < 0.05
-    {
-        return true;
     }
     // Preheader idiom: a zero-height box with overflow hidden.
-    if (s.contains("max-height:0") || s.contains(";height:0") || s.starts_with("height:0"))
-        && s.contains("overflow:hidden")
-    {
-        return true;
-    }
-    false
+    zero_height && overflow_hidden
 }
 
-/// The number and unit after a CSS property name (`font-size:0.5px` -> (0.5, "px")).
-fn css_number_after<'s>(s: &'s str, prop: &str) -> Option<(f32, &'s str)> {
-    let at = s.find(prop)?;
-    // Property names must start at a declaration boundary (`max-font-size` is not `font-size`).
-    if at > 0 && !matches!(s.as_bytes()[at - 1], b';' | b'{' | b'"' | b'\'') {
-        return None;
-    }
-    let rest = &s[at + prop.len()..];
-    let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-    let num: f32 = rest[..num_end].parse().ok()?;
-    let unit_end = rest[num_end..].find(|c: char| !c.is_ascii_alphabetic()).map_or(rest.len(), |e| num_end + e);
-    Some((num, &rest[num_end..unit_end]))
+/// A CSS number and its unit (`0.5px` -> (0.5, "px")).
+fn css_number(value: &str) -> Option<(f32, &str)> {
+    let num_end = value.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(value.len());
+    let num: f32 = value[..num_end].parse().ok()?;
+    let rest = &value[num_end..];
+    let unit_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+    Some((num, &rest[..unit_end]))
 }
 
 /// `content="0; url=https://..."` of a meta refresh.
@@ -743,7 +758,8 @@ impl<'a> Scanner<'a> {
                 if let Some(href) = attrs.href {
                     let href = attr_url(href);
                     if !href.is_empty() && self.out.anchors.len() < self.limits.max_urls {
-                        let text = attrs.alt.map(|a| decode_entities(cut(a, ANCHOR_TEXT_MAX), true)).unwrap_or_default();
+                        let text =
+                            attrs.alt.map(|a| decode_entities(cut(a, ANCHOR_TEXT_MAX), true)).unwrap_or_default();
                         let at = self.text.out.len();
                         self.out.anchors.push(Anchor { href, text, text_span: at..at, is_area: true });
                     }
@@ -805,7 +821,8 @@ impl<'a> Scanner<'a> {
                 }
             }
             b"input" | b"select" | b"textarea" | b"button" => {
-                let is_password = n == b"input" && attrs.type_.is_some_and(|t| t.trim().eq_ignore_ascii_case("password"));
+                let is_password =
+                    n == b"input" && attrs.type_.is_some_and(|t| t.trim().eq_ignore_ascii_case("password"));
                 if is_password {
                     self.out.password_inputs += 1;
                 }
@@ -1095,7 +1112,8 @@ mod tests {
 
     #[test]
     fn comments_cdata_and_conditional_comments_are_not_text() {
-        let s = sc("a<!-- <a href='https://hidden.example'>x</a> -->b<![CDATA[ c ]]>d<!--[if mso]>e<![endif]-->f<!---->g");
+        let s =
+            sc("a<!-- <a href='https://hidden.example'>x</a> -->b<![CDATA[ c ]]>d<!--[if mso]>e<![endif]-->f<!---->g");
         assert_eq!(s.text, "abdfg");
         assert!(s.anchors.is_empty());
     }
@@ -1117,10 +1135,12 @@ mod tests {
 
     #[test]
     fn base_meta_refresh_forms_and_sources() {
-        let s = sc(r#"<base href="https://base.example/dir/"><meta http-equiv="Refresh" content="0; URL='https://go.example/p'">
+        let s = sc(
+            r#"<base href="https://base.example/dir/"><meta http-equiv="Refresh" content="0; URL='https://go.example/p'">
             <img src="logo.png" alt="Logo"><td background="https://bg.example/b.gif">
             <form action="https://collect.example/post.php" method=post><input name=email><input type=PASSWORD name=pass></form>
-            <input type="password">"#);
+            <input type="password">"#,
+        );
         assert_eq!(s.base_href.as_deref(), Some("https://base.example/dir/"));
         assert!(s.urls.contains(&(LinkSource::MetaRefresh, "https://go.example/p".to_string())));
         assert!(s.urls.contains(&(LinkSource::Src, "logo.png".to_string())));
@@ -1136,9 +1156,10 @@ mod tests {
     fn hidden_text_is_kept_apart() {
         let s = sc(r#"<div style="DISPLAY: none">preheader <span>words</span></div><p>shown</p>
             <span style="font-size:0px">pad</span><span style="font-size:0.9em">small but shown</span>
-            <p hidden>attr hidden</p><div style="opacity:0">ghost</div>"#);
-        assert_eq!(s.hidden_text, ["preheader words", "pad", "attr hidden", "ghost"]);
-        assert_eq!(s.text, "shown\nsmall but shown");
+            <p hidden>attr hidden</p><div style="opacity:0">ghost</div>
+            <div style="max-height:0px;overflow:hidden">preview</div><div style="line-height:0;max-height:200px;overflow:hidden">tall</div>"#);
+        assert_eq!(s.hidden_text, ["preheader words", "pad", "attr hidden", "ghost", "preview"]);
+        assert_eq!(s.text, "shown\nsmall but shown\ntall");
     }
 
     #[test]
@@ -1151,7 +1172,9 @@ mod tests {
 
     #[test]
     fn image_alt_becomes_anchor_text_and_area_is_an_anchor() {
-        let s = sc(r#"<a href="https://x.example"><img src="cid:1" alt="amazon.co.jp"></a><map><area href="https://y.example" alt="Sign in"></map>"#);
+        let s = sc(
+            r#"<a href="https://x.example"><img src="cid:1" alt="amazon.co.jp"></a><map><area href="https://y.example" alt="Sign in"></map>"#,
+        );
         assert_eq!(s.anchors[0].text, "amazon.co.jp");
         assert!(s.anchors[1].is_area);
         assert_eq!(s.anchors[1].text, "Sign in");

@@ -9,7 +9,7 @@ use crate::iocs::{self, Iocs};
 use crate::model::{Facts, LinkSource};
 use serde::Serialize;
 
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -38,6 +38,22 @@ pub struct Report {
     /// Strongest first.
     pub findings: Vec<Finding>,
     pub iocs: Iocs,
+    /// Earlier analyses sharing infrastructure with this one (filled by the store, when one is used).
+    pub seen_before: Vec<crate::model::SeenBefore>,
+    /// Live-lookup intelligence (None when offline or not enriched).
+    pub intel: Option<crate::intel::Intel>,
+}
+
+impl Report {
+    /// Add findings produced after judging (e.g. by the store's correlation) and recompute score and verdict.
+    pub fn add_findings(&mut self, extra: Vec<Finding>) {
+        let mut all = std::mem::take(&mut self.findings);
+        all.extend(extra);
+        let (findings, score) = finish(all);
+        self.findings = findings;
+        self.score = score;
+        self.verdict = verdict_for(score);
+    }
 }
 
 /// The result of analysing one bare URL.
@@ -121,7 +137,7 @@ pub fn judge(facts: Facts, _visible_text: &str, kb: &BrandKb, cfg: &Config) -> R
     crate::identity::check(&facts, kb, cfg, &mut out);
     let (findings, score) = finish(out);
     let iocs = iocs::collect(&facts);
-    Report { verdict: verdict_for(score), score, facts, findings, iocs }
+    Report { verdict: verdict_for(score), score, facts, findings, iocs, seen_before: Vec::new(), intel: None }
 }
 
 pub fn judge_url(url: &str, kb: &BrandKb, cfg: &Config) -> UrlReport {

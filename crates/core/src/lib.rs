@@ -14,6 +14,7 @@ pub mod finding;
 pub mod headers;
 pub mod html;
 pub mod identity;
+pub mod intel;
 pub mod iocs;
 pub mod judge;
 pub mod links;

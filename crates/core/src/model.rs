@@ -208,6 +208,9 @@ pub struct Facts {
     /// Seconds from the oldest to the newest dated hop.
     pub transit_secs: Option<i64>,
     pub delivery_auth: Option<DeliveryAuth>,
+    /// Authentication-Results / Received-SPF copies below the trusted part that claim a pass: the sender's
+    /// words, kept to flag forgeries, never used as results.
+    pub untrusted_auth: Vec<DeliveryAuth>,
     pub links: Vec<Link>,
     pub content: Content,
     pub attachments: Vec<Attachment>,
@@ -216,4 +219,29 @@ pub struct Facts {
     pub forwarded: Option<Forwarded>,
     /// Size of the raw message in bytes.
     pub size: usize,
+}
+
+/// One indicator an earlier analysis shares with this one.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SharedIndicator {
+    /// origin_ip, origin_net, sender_domain, return_path_domain, message_id_domain, link_domain, link_host,
+    /// host_pattern, url_path_shape, mailer, layout, ...
+    pub kind: String,
+    pub value: String,
+}
+
+/// An earlier stored analysis that shares infrastructure with this message ("seen before").
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SeenBefore {
+    /// Stored analysis id.
+    pub analysis_id: i64,
+    /// When that analysis ran, unix seconds.
+    pub analysed_at: i64,
+    /// When that message was received (first dated hop or Date), unix seconds, if known.
+    pub received_at: Option<i64>,
+    pub subject: Option<String>,
+    pub verdict: String,
+    pub shared: Vec<SharedIndicator>,
+    /// How strongly the two are linked (sum of the shared indicators' weights).
+    pub strength: f64,
 }

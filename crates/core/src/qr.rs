@@ -23,7 +23,7 @@ pub const MIN_SIDE: u32 = 50;
 pub const MAX_ASPECT: u32 = 5;
 /// Longest side the search runs on; larger images are box-averaged down first. A code filling even a
 /// quarter of such an image keeps several pixels per module.
-pub const MAX_SCAN_SIDE: u32 = 1000;
+pub const MAX_SCAN_SIDE: u32 = 800;
 /// Most codes read from one image, and longest payload kept (chars).
 const MAX_CODES: usize = 4;
 const MAX_PAYLOAD_CHARS: usize = 4096;
@@ -47,8 +47,49 @@ pub enum Skip {
 
 /// Width and height from the image header, without decoding the pixels.
 pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    if let Some(d) = header_dimensions(bytes) {
+        return Some(d);
+    }
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?;
     quietly(|| reader.into_dimensions().ok()).flatten()
+}
+
+/// Width and height read straight from a PNG IHDR, a GIF screen descriptor or a JPEG SOF segment: a few
+/// bytes, so the many logos in a message are ruled out without building a decoder.
+pub fn header_dimensions(b: &[u8]) -> Option<(u32, u32)> {
+    let be16 = |o: usize| b.get(o..o + 2).map(|s| u32::from(u16::from_be_bytes([s[0], s[1]])));
+    let be32 = |o: usize| b.get(o..o + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]));
+    if b.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) && b.get(12..16) == Some(b"IHDR") {
+        return Some((be32(16)?, be32(20)?));
+    }
+    if b.starts_with(b"GIF8") {
+        let le16 = |o: usize| b.get(o..o + 2).map(|s| u32::from(u16::from_le_bytes([s[0], s[1]])));
+        return Some((le16(6)?, le16(8)?));
+    }
+    if b.starts_with(&[0xFF, 0xD8]) {
+        let mut pos = 2;
+        // Each step moves forward by at least 2 bytes, so this ends within len/2 steps.
+        while pos + 4 <= b.len() {
+            if b[pos] != 0xFF {
+                return None;
+            }
+            let marker = b[pos + 1];
+            if marker == 0xFF {
+                pos += 1;
+                continue;
+            }
+            if matches!(marker, 0xD0..=0xD9 | 0x01) {
+                pos += 2;
+                continue;
+            }
+            let len = be16(pos + 2)? as usize;
+            if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+                return Some((be16(pos + 7)?, be16(pos + 5)?));
+            }
+            pos += 2 + len.max(2);
+        }
+    }
+    None
 }
 
 /// Whether an image of this size is worth searching, checked before decoding.
@@ -75,8 +116,12 @@ pub fn decode_gray(bytes: &[u8], limits: &Limits) -> Result<Gray, Skip> {
     if bytes.len() > limits.max_qr_image_bytes {
         return Err(Skip::TooManyBytes);
     }
+    if let Some((w, h)) = header_dimensions(bytes) {
+        plausible(w, h, limits)?;
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| Skip::Unreadable)?;
-    let side = u32::try_from(limits.max_qr_pixels.min(u64::from(u32::MAX))).unwrap_or(u32::MAX);
+    // Neither side can exceed the pixel limit divided by the shortest side scanned.
+    let side = u32::try_from(limits.max_qr_pixels / u64::from(MIN_SIDE)).unwrap_or(u32::MAX);
     let mut image_limits = image::Limits::default();
     image_limits.max_image_width = Some(side);
     image_limits.max_image_height = Some(side);
@@ -91,7 +136,7 @@ pub fn decode_gray(bytes: &[u8], limits: &Limits) -> Result<Gray, Skip> {
         DynamicImage::from_decoder(decoder).map_err(|_| Skip::Unreadable)
     })
     .ok_or(Skip::Unreadable)??;
-    Ok(Gray::from_image(&decoded))
+    Ok(Gray::from_image(decoded))
 }
 
 /// An 8-bit gray image, row-major.
@@ -103,18 +148,30 @@ pub struct Gray {
 }
 
 impl Gray {
-    fn from_image(img: &DynamicImage) -> Gray {
-        let (w, h) = img.dimensions();
-        let px: Vec<u8> = if img.color().has_alpha() {
-            img.to_luma_alpha8()
-                .pixels()
-                .map(|p| {
-                    let (l, a) = (u32::from(p.0[0]), u32::from(p.0[1]));
-                    ((l * a + 255 * (255 - a)) / 255) as u8
-                })
-                .collect()
-        } else {
-            img.to_luma8().into_raw()
+    /// Gray from any decoded image, alpha composited over white (a black-on-transparent code must stay
+    /// black-on-white). The common 8-bit layouts are converted here directly: the generic conversion in the
+    /// image crate costs several times the decoding itself.
+    fn from_image(img: DynamicImage) -> Gray {
+        fn luma(r: u8, g: u8, b: u8) -> u32 {
+            (77 * u32::from(r) + 150 * u32::from(g) + 29 * u32::from(b)) >> 8
+        }
+        fn over_white(l: u32, a: u8) -> u8 {
+            let a = u32::from(a);
+            ((l * a + 255 * (255 - a)) / 255) as u8
+        }
+        let (w, h) = (img.width(), img.height());
+        let px: Vec<u8> = match img {
+            DynamicImage::ImageLuma8(b) => b.into_raw(),
+            DynamicImage::ImageLumaA8(b) => {
+                b.as_raw().chunks_exact(2).map(|p| over_white(u32::from(p[0]), p[1])).collect()
+            }
+            DynamicImage::ImageRgb8(b) => b.as_raw().chunks_exact(3).map(|p| luma(p[0], p[1], p[2]) as u8).collect(),
+            DynamicImage::ImageRgba8(b) => {
+                b.as_raw().chunks_exact(4).map(|p| over_white(luma(p[0], p[1], p[2]), p[3])).collect()
+            }
+            other => {
+                other.to_luma_alpha8().as_raw().chunks_exact(2).map(|p| over_white(u32::from(p[0]), p[1])).collect()
+            }
         };
         Gray { w, h, px }.scaled_to(MAX_SCAN_SIDE)
     }
@@ -192,7 +249,8 @@ pub fn url_in_payload(payload: &str) -> Option<String> {
     let rest = payload.get(start..)?;
     let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\'')).unwrap_or(rest.len());
     let url = rest.get(..end)?;
-    (url.len() > prefix.len() + 4).then(|| format!("{prefix}{url}"))
+    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    (after_scheme.len() > 2).then(|| format!("{prefix}{url}"))
 }
 
 struct Budget {
@@ -332,6 +390,11 @@ mod tests {
         b.extend_from_slice(&13u32.to_be_bytes());
         b.extend_from_slice(&ihdr);
         b.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        for chunk in [&b"IDAT"[..], &b"IEND"[..]] {
+            b.extend_from_slice(&0u32.to_be_bytes());
+            b.extend_from_slice(chunk);
+            b.extend_from_slice(&crc32(chunk).to_be_bytes());
+        }
         b
     }
 
@@ -362,10 +425,25 @@ mod tests {
     #[test]
     fn huge_header_is_refused_before_decoding() {
         let png = png_header(20_000, 20_000);
-        assert_eq!(dimensions(&png), Some((20_000, 20_000)));
+        assert_eq!(header_dimensions(&png), Some((20_000, 20_000)));
+        // The image crate reads the same size from the header alone.
+        let reader = ImageReader::new(Cursor::new(&png)).with_guessed_format().expect("format");
+        assert_eq!(reader.into_dimensions().ok(), Some((20_000, 20_000)));
         let start = std::time::Instant::now();
         assert_eq!(decode_gray(&png, &Limits::default()).err(), Some(Skip::TooManyPixels));
         assert!(start.elapsed() < std::time::Duration::from_millis(200));
+    }
+
+    #[test]
+    fn reads_qr_codes_in_jpeg_and_gif() {
+        let png = qr_png("https://www.4ztfqg8.cn/login", 5);
+        let img = image::load_from_memory(&png).expect("png");
+        for format in [image::ImageFormat::Jpeg, image::ImageFormat::Gif] {
+            let mut bytes = Vec::new();
+            img.to_rgb8().write_to(&mut Cursor::new(&mut bytes), format).expect("encode");
+            assert_eq!(header_dimensions(&bytes), Some((img.width(), img.height())), "{format:?}");
+            assert_eq!(scan_image(&bytes, &Limits::default()), Some(vec!["https://www.4ztfqg8.cn/login".to_string()]));
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod batch;
 mod corpus;
+mod network;
 mod schema;
 mod seeds;
 mod snapshots;

@@ -10,10 +10,7 @@ fn analyze_json(name: &str) -> serde_json::Value {
 fn kagoya_genuine_domain_spoofed_from_localhost() {
     let v = analyze_json("kagoya_vps.eml");
     assert_eq!(v["verdict"], "phishing", "{v:#}");
-    assert_eq!(
-        v["subject"],
-        "【お申し込みを受け付けました】カゴヤ・クラウド VPS へのお申し込みありがとうございました"
-    );
+    assert_eq!(v["subject"], "【お申し込みを受け付けました】カゴヤ・クラウド VPS へのお申し込みありがとうございました");
     assert_eq!(v["from"]["display_name"], "カゴヤ・ジャパン サポートセンター");
     assert_eq!(v["from"]["domain"], "kagoya.jp");
     assert_eq!(v["origin"]["ip"], "121.50.46.57");
@@ -32,7 +29,9 @@ fn kagoya_genuine_domain_spoofed_from_localhost() {
 fn kagoya_report_in_japanese_names_the_evidence() {
     let r = run(&["analyze", "--lang", "ja", fixture("kagoya_vps.eml").to_str().unwrap()]);
     assert_eq!(r.code, 0);
-    for needle in ["フィッシング", "121.50.46.57", "localhost.localdomain", "3-137-150-20[.]cprapid[.]com", "カゴヤ", "対処"] {
+    for needle in
+        ["フィッシング", "121.50.46.57", "localhost.localdomain", "3-137-150-20[.]cprapid[.]com", "カゴヤ", "対処"]
+    {
         assert!(r.stdout.contains(needle), "missing {needle} in:\n{}", r.stdout);
     }
 }
@@ -60,7 +59,11 @@ fn amazon_markdown_report_is_defanged() {
     let r = run(&["analyze", "--format", "md", "--lang", "ja", fixture("amazon_prime.eml").to_str().unwrap()]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.starts_with("# "));
-    assert!(r.stdout.contains("hxxps://www\\[.\\]4ztfqg8\\[.\\]cn") || r.stdout.contains("hxxps://www[.]4ztfqg8[.]cn"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("hxxps://www\\[.\\]4ztfqg8\\[.\\]cn") || r.stdout.contains("hxxps://www[.]4ztfqg8[.]cn"),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("https://www.4ztfqg8.cn"));
     assert!(r.stdout.contains("## 件名"));
 }
@@ -101,8 +104,13 @@ fn garbage_input_still_gets_a_report() {
 #[test]
 fn language_follows_the_locale() {
     let path = fixture("amazon_genuine.eml");
-    let out = crate::util::bin().env("LANG", "ja_JP.UTF-8").args(["analyze", path.to_str().unwrap()]).output().unwrap();
+    let out = crate::util::bin()
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["analyze", "--offline", path.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("件名"));
-    let out = crate::util::bin().env("LANG", "C").args(["analyze", path.to_str().unwrap()]).output().unwrap();
+    let out =
+        crate::util::bin().env("LANG", "C").args(["analyze", "--offline", path.to_str().unwrap()]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Subject"));
 }

@@ -19,7 +19,10 @@ fn genuine_url_is_clean() {
 
 #[test]
 fn urls_from_stdin_one_per_line() {
-    let r = run_stdin(&["url", "--format", "jsonl"], b"https://3-137-150-20.cprapid.com:2083/\n\nhttps://www.amazon.co.jp/\n");
+    let r = run_stdin(
+        &["url", "--format", "jsonl"],
+        b"https://3-137-150-20.cprapid.com:2083/\n\nhttps://www.amazon.co.jp/\n",
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines: Vec<serde_json::Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);

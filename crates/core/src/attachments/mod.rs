@@ -31,6 +31,7 @@ fn kind_risk(kind: &str) -> Option<&'static str> {
         "pe" | "elf" | "macho" | "msi" | "java_class" | "jar" | "apk" => "executable",
         "javascript" | "vbscript" | "hta" | "wsf" | "powershell" | "batch" | "chm" => "script",
         "lnk" => "shortcut",
+        "mobileconfig" => "config_profile",
         "iso" | "udf" | "vhd" | "vhdx" | "img" => "disk_image",
         "docm" | "xlsm" | "pptm" => "macro_office",
         "onenote" => "onenote",
@@ -48,6 +49,7 @@ pub(crate) fn ext_risk(ext: &str) -> Option<&'static str> {
         "js" | "jse" | "vbs" | "vbe" | "hta" | "wsf" | "wsh" | "wsc" | "ps1" | "psm1" | "bat" | "cmd" | "reg"
         | "sct" | "vb" | "chm" => "script",
         "lnk" | "url" | "scf" | "settingcontent-ms" | "library-ms" | "search-ms" => "shortcut",
+        "mobileconfig" => "config_profile",
         "iso" | "img" | "vhd" | "vhdx" | "dmg" | "udf" => "disk_image",
         "docm" | "xlsm" | "pptm" | "dotm" | "xltm" | "potm" | "ppsm" | "xlam" | "ppam" | "sldm" => "macro_office",
         "one" | "onepkg" => "onenote",
@@ -107,7 +109,7 @@ fn benign_declared(ct: &str) -> bool {
 
 /// Categories whose bytes are dangerous enough that a benign name or type over them is a lie worth reporting.
 fn dangerous_category(c: &str) -> bool {
-    matches!(c, "executable" | "script" | "shortcut" | "disk_image" | "html" | "archive")
+    matches!(c, "executable" | "script" | "shortcut" | "config_profile" | "disk_image" | "html" | "archive")
 }
 
 /// Characters that reverse how a name is displayed ("invoice\u{202E}fdp.exe" shows as "invoiceexe.pdf").
@@ -153,7 +155,9 @@ fn hex(bytes: &[u8]) -> String {
 /// Risk tags for one attachment, strongest first.
 fn risk_tags(name: Option<&str>, declared: &str, det: &Detected) -> Vec<&'static str> {
     let ext = name.and_then(magic::extension);
-    let by_bytes = det.kind.and_then(kind_risk);
+    // An unnamed HTML part is rendered as (part of) the body, or is a parser artefact of broken MIME; only a
+    // named one is a file the reader opens on its own.
+    let by_bytes = det.kind.and_then(kind_risk).filter(|&c| c != "html" || name.is_some());
     let by_name = ext.as_deref().and_then(ext_risk);
     let mut tags = Vec::new();
     if name.is_some_and(|n| n.chars().any(is_bidi_override)) {
@@ -175,10 +179,10 @@ fn risk_tags(name: Option<&str>, declared: &str, det: &Detected) -> Vec<&'static
     if macro_ole {
         cats.push("macro_office");
     }
-    if declared == "text/html" || declared == "image/svg+xml" || declared == "application/xhtml+xml" {
+    if name.is_some() && matches!(declared, "text/html" | "image/svg+xml" | "application/xhtml+xml") {
         cats.push("html");
     }
-    for c in ["executable", "script", "shortcut", "disk_image", "macro_office", "onenote", "html"] {
+    for c in ["executable", "script", "shortcut", "config_profile", "disk_image", "macro_office", "onenote", "html"] {
         if cats.contains(&c) {
             tags.push(c);
         }
@@ -230,21 +234,30 @@ fn add_tag(a: &mut Attachment, tag: &str) {
 /// Scans images for QR codes within the per-message budget.
 struct QrScanner {
     scanned: usize,
-    seen: Vec<String>,
+    /// Fingerprints of the images already looked at: the same logo often appears several times.
+    seen: Vec<u64>,
 }
 
 impl QrScanner {
-    /// Scan `bytes` if it is a decodable image not seen before; add the URLs found as links. True when a QR
-    /// code with a URL was found.
-    fn scan(&mut self, a: &Attachment, bytes: &[u8], cfg: &Config, facts: &mut Facts) -> bool {
-        if !matches!(a.detected_type.as_deref(), Some("png" | "jpeg" | "gif"))
+    /// Scan `bytes` if it is a PNG/JPEG/GIF within the limits and not seen before; add the URLs found as
+    /// links. True when a QR code with a URL was found.
+    fn scan(&mut self, kind: Option<&str>, bytes: &[u8], cfg: &Config, facts: &mut Facts) -> bool {
+        if !matches!(kind, Some("png" | "jpeg" | "gif"))
             || self.scanned >= MAX_QR_IMAGES
             || bytes.len() > cfg.limits.max_qr_image_bytes
-            || self.seen.contains(&a.sha256)
         {
             return false;
         }
-        self.seen.push(a.sha256.clone());
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut h);
+            h.finish()
+        };
+        if self.seen.contains(&fingerprint) {
+            return false;
+        }
+        self.seen.push(fingerprint);
         let Some(payloads) = crate::qr::scan_image(bytes, &cfg.limits) else { return false };
         self.scanned += 1;
         let mut found = false;
@@ -268,13 +281,14 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) {
             break;
         }
         let (mut a, _) = describe(part.name.as_deref(), &part.content_type, &part.bytes, part.inline);
-        if qr.scan(&a, &part.bytes, cfg, facts) {
+        if qr.scan(a.detected_type.as_deref(), &part.bytes, cfg, facts) {
             add_tag(&mut a, "qr_code");
         }
         facts.attachments.push(a);
     }
     let bodies = mail.bodies();
-    for body in bodies.iter().filter(|b| b.is_attachment) {
+    // Unnamed text "attachments" are body fragments (Apple Mail splits bodies) or artefacts of broken MIME.
+    for body in bodies.iter().filter(|b| b.is_attachment && b.name.is_some()) {
         if facts.attachments.len() >= MAX_ATTACHMENTS {
             break;
         }
@@ -286,48 +300,56 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) {
     // Images embedded in the HTML itself (<img src="data:image/png;base64,...">) carry QR codes too.
     let mut taken = 0;
     for body in bodies.iter().filter(|b| b.kind == BodyKind::Html) {
-        for (ct, bytes) in data_uri_images(&body.text, cfg.limits.max_qr_image_bytes) {
+        if taken >= MAX_DATA_URI_IMAGES || qr.scanned >= MAX_QR_IMAGES {
+            break;
+        }
+        for (ct, encoded) in data_uri_images(&body.text) {
             if taken >= MAX_DATA_URI_IMAGES || facts.attachments.len() >= MAX_ATTACHMENTS {
                 return;
             }
+            // Look at the header before decoding the whole image: most embedded images are small icons.
+            let head = base64_decode(encoded, 4096, false).unwrap_or_default();
+            if crate::qr::header_dimensions(&head)
+                .is_some_and(|(w, h)| crate::qr::plausible(w, h, &cfg.limits).is_err())
+            {
+                continue;
+            }
             taken += 1;
-            let (mut a, _) = describe(None, &ct, &bytes, true);
-            if qr.scan(&a, &bytes, cfg, facts) {
+            let Some(bytes) = base64_decode(encoded, cfg.limits.max_qr_image_bytes, true) else { continue };
+            // Only images that carry a QR code are listed (and hashed): the others are decoration.
+            if qr.scan(magic::detect(&bytes).kind, &bytes, cfg, facts) {
+                let (mut a, _) = describe(None, &ct, &bytes, true);
                 add_tag(&mut a, "qr_code");
-                // Only images that carry a QR code are listed: the others are decoration, not evidence.
                 facts.attachments.push(a);
             }
         }
     }
 }
 
-/// `data:image/...;base64,` images in an HTML text, decoded, at most `MAX_DATA_URI_IMAGES`, each at most
-/// `max_bytes` decoded.
-fn data_uri_images(html: &str, max_bytes: usize) -> Vec<(String, Vec<u8>)> {
+/// `data:image/...;base64,` images in an HTML text: (content type, the base64 text onwards), at most
+/// four times `MAX_DATA_URI_IMAGES` (icons are skipped from their header before decoding).
+fn data_uri_images(html: &str) -> Vec<(String, &[u8])> {
     let mut out = Vec::new();
     let b = html.as_bytes();
-    for pos in memmem::find_iter(b, b"data:image/").take(MAX_DATA_URI_IMAGES * 4) {
-        if out.len() >= MAX_DATA_URI_IMAGES {
+    for pos in memmem::find_iter(b, b"data:image/").take(MAX_DATA_URI_IMAGES * 8) {
+        if out.len() >= MAX_DATA_URI_IMAGES * 4 {
             break;
         }
-        let rest = &b[pos + 5..];
-        let head_end = rest.iter().take(64).position(|&c| c == b',');
-        let Some(head_end) = head_end else { continue };
-        let head = String::from_utf8_lossy(&rest[..head_end]).to_ascii_lowercase();
+        let rest = b.get(pos + 5..).unwrap_or_default();
+        let Some(head_end) = rest.iter().take(64).position(|&c| c == b',') else { continue };
+        let head = String::from_utf8_lossy(rest.get(..head_end).unwrap_or_default()).to_ascii_lowercase();
         let Some(ct) = head.strip_suffix(";base64") else { continue };
-        if !matches!(ct, "image/png" | "image/jpeg" | "image/jpg" | "image/gif") {
-            continue;
-        }
-        if let Some(bytes) = base64_decode(&rest[head_end + 1..], max_bytes) {
-            out.push((ct.to_string(), bytes));
+        if matches!(ct, "image/png" | "image/jpeg" | "image/jpg" | "image/gif") {
+            out.push((ct.to_string(), rest.get(head_end + 1..).unwrap_or_default()));
         }
     }
     out
 }
 
-/// Decode base64 up to the first byte that is neither base64 nor white space. None when the decoded data
-/// would exceed `max` bytes or is empty.
-fn base64_decode(input: &[u8], max: usize) -> Option<Vec<u8>> {
+/// Decode base64 up to the first byte that is neither base64 nor white space, at most `max` bytes out.
+/// With `whole`, data longer than `max` gives None (a cut image is useless); without, the first `max` bytes
+/// are returned. None when nothing decodes.
+fn base64_decode(input: &[u8], max: usize, whole: bool) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let (mut acc, mut bits) = (0u32, 0u32);
     for &c in input {
@@ -340,15 +362,18 @@ fn base64_decode(input: &[u8], max: usize) -> Option<Vec<u8>> {
             b' ' | b'\t' | b'\r' | b'\n' | b'=' => continue,
             _ => break,
         };
-        acc = (acc << 6) | v as u32;
+        acc = (acc << 6) | u32::from(v);
         bits += 6;
         if bits >= 8 {
             bits -= 8;
+            if out.len() >= max {
+                if whole {
+                    return None;
+                }
+                break;
+            }
             out.push((acc >> bits) as u8);
             acc &= (1 << bits) - 1;
-            if out.len() > max {
-                return None;
-            }
         }
     }
     (!out.is_empty()).then_some(out)
@@ -363,6 +388,7 @@ fn finding_id(tag: &str) -> Option<&'static str> {
         "executable" => "attachments.executable",
         "script" => "attachments.script",
         "shortcut" => "attachments.shortcut",
+        "config_profile" => "attachments.config_profile",
         "disk_image" => "attachments.disk_image",
         "macro_office" => "attachments.macro_office",
         "onenote" => "attachments.onenote",
@@ -395,13 +421,8 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
             );
         }
     }
-    let qr_urls: Vec<&str> = facts
-        .links
-        .iter()
-        .filter(|l| l.sources.contains(&LinkSource::Qr))
-        .map(|l| l.url.as_str())
-        .take(8)
-        .collect();
+    let qr_urls: Vec<&str> =
+        facts.links.iter().filter(|l| l.sources.contains(&LinkSource::Qr)).map(|l| l.url.as_str()).take(8).collect();
     if let Some(first) = qr_urls.first() {
         let images: Vec<&Attachment> =
             facts.attachments.iter().filter(|a| a.risk.as_deref().is_some_and(|r| r.contains("qr_code"))).collect();

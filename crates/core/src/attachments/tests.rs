@@ -104,7 +104,8 @@ fn hashes_and_names() {
     assert_eq!(a.size, 3);
     assert_eq!(a.risk, None);
     // RFC 2231 encoded name, decoded by the parser.
-    let raw = b"From: a@b.example\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n\
+    let raw =
+        b"From: a@b.example\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n\
 --B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\nContent-Type: application/octet-stream\r\n\
 Content-Disposition: attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82%E6%9B%B8.pdf\r\n\
 Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n";
@@ -136,8 +137,11 @@ fn html_named_jpg_is_a_type_mismatch_but_html_named_html_is_not() {
     assert_eq!(tags(&a), vec!["type_mismatch", "html"]);
     let (a, _) = describe(Some("Remittance.htm"), "application/octet-stream", html, false);
     assert_eq!(tags(&a), vec!["html"]);
-    let (a, _) = describe(None, "image/png", html, true);
-    assert_eq!(tags(&a), vec!["type_mismatch", "html"]);
+    // Unnamed HTML is body, not a file the reader opens.
+    let (a, _) = describe(None, "text/html", html, true);
+    assert_eq!(tags(&a), Vec::<&str>::new());
+    let (a, _) = describe(None, "image/png", &pe(), true);
+    assert_eq!(tags(&a), vec!["type_mismatch", "executable"]);
     // A docx is a ZIP: no lie.
     let zip = magic_zip(&[("a.xml", false)]);
     let (a, _) = describe(Some("report.docx"), "application/vnd.openxmlformats-officedocument", &zip, false);
@@ -170,6 +174,11 @@ fn risk_categories() {
         ("a.iso", b"not really", &["disk_image"]),
         ("a.rar", b"Rar!\x1a\x07\x00xx", &["archive"]),
         ("a.one", b"x", &["onenote"]),
+        (
+            "Compliance0115955918",
+            b"<plist><dict><key>PayloadType</key><string>com.apple.caldav.account</string>",
+            &["config_profile"],
+        ),
         ("a.pdf", b"%PDF-1.4 /OpenAction << /S /Launch >>", &["pdf_active"]),
         ("a.txt", b"hello", &[]),
         ("a.png", &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0], &[]),
@@ -181,7 +190,8 @@ fn risk_categories() {
     let zip = magic_zip(&[("Invoice.pdf.exe", true)]);
     let (a, _) = describe(Some("invoice.zip"), "application/zip", &zip, false);
     assert_eq!(tags(&a), vec!["archive_payload", "encrypted_archive", "archive"]);
-    let docm = magic_zip(&[("[Content_Types].xml", false), ("word/document.xml", false), ("word/vbaProject.bin", false)]);
+    let docm =
+        magic_zip(&[("[Content_Types].xml", false), ("word/document.xml", false), ("word/vbaProject.bin", false)]);
     let (a, _) = describe(Some("order.docx"), "application/octet-stream", &docm, false);
     assert_eq!((a.detected_type.as_deref(), tags(&a)), (Some("docm"), vec!["macro_office"]));
 }
@@ -208,7 +218,8 @@ fn double_extension_and_rtl_override() {
 
 #[test]
 fn attached_html_file_from_bodies_is_listed() {
-    let raw = b"From: a@b.example\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n\
+    let raw =
+        b"From: a@b.example\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n\
 --B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--B\r\nContent-Type: text/html; name=\"Remittance.html\"\r\n\
 Content-Disposition: attachment; filename=\"Remittance.html\"\r\n\r\n<html><body><form action=\"https://x.example/p\">\
 </form></body></html>\r\n--B--\r\n";
@@ -227,6 +238,7 @@ fn catalog_has_every_finding() {
         "executable",
         "script",
         "shortcut",
+        "config_profile",
         "disk_image",
         "macro_office",
         "onenote",
@@ -244,9 +256,10 @@ fn catalog_has_every_finding() {
 
 #[test]
 fn base64_decoder() {
-    assert_eq!(base64_decode(b"aGVs\r\nbG8=\"", 100).as_deref(), Some(&b"hello"[..]));
-    assert_eq!(base64_decode(b"aGVsbG8=", 3), None);
-    assert_eq!(base64_decode(b"\"", 3), None);
+    assert_eq!(base64_decode(b"aGVs\r\nbG8=\"", 100, true).as_deref(), Some(&b"hello"[..]));
+    assert_eq!(base64_decode(b"aGVsbG8=", 3, true), None);
+    assert_eq!(base64_decode(b"aGVsbG8=", 3, false).as_deref(), Some(&b"hel"[..]));
+    assert_eq!(base64_decode(b"\"", 3, true), None);
 }
 
 mod fuzz {
@@ -289,7 +302,9 @@ mod fuzz {
 
         #[test]
         fn base64_and_data_uris_never_panic(s in ".{0,300}") {
-            let _ = data_uri_images(&format!("<img src=\"data:image/png;base64,{s}\">"), 1000);
+            for (_, enc) in data_uri_images(&format!("<img src=\"data:image/png;base64,{s}\">")) {
+                let _ = base64_decode(enc, 1000, true);
+            }
         }
     }
 }

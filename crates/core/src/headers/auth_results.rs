@@ -65,16 +65,10 @@ pub fn parse_auth_results(value: &str) -> AuthResults {
         match method.as_str() {
             "spf" => set_first(&mut out.spf, result),
             // Several signatures: one pass is enough for DKIM to have authenticated the domain.
-            "dkim" => {
-                if out.dkim.as_deref() != Some("pass") {
-                    out.dkim = Some(result);
-                }
-            }
-            "dmarc" => {
-                if out.dmarc.is_none() {
-                    out.dmarc = Some(result);
-                    out.dmarc_from = property(bare, "header.from");
-                }
+            "dkim" if out.dkim.as_deref() != Some("pass") => out.dkim = Some(result),
+            "dmarc" if out.dmarc.is_none() => {
+                out.dmarc = Some(result);
+                out.dmarc_from = property(bare, "header.from");
             }
             "arc" => set_first(&mut out.arc, result),
             "compauth" => set_first(&mut out.compauth, result),
@@ -249,5 +243,22 @@ mod tests {
             assert!(!a.claims_pass(), "{g}");
         }
         assert!(parse_received_spf("").spf.is_none());
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn never_panics_and_stays_bounded(s in "[ -~\\PC]{0,400}") {
+                for a in [parse_auth_results(&s), parse_received_spf(&s)] {
+                    for v in [&a.authserv_id, &a.spf, &a.dkim, &a.dmarc, &a.arc, &a.dmarc_from].into_iter().flatten() {
+                        prop_assert!(v.len() <= MAX_VALUE * 4);
+                    }
+                }
+                let _ = super::super::super::date::parse_date(&s);
+            }
+        }
     }
 }

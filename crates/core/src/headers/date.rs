@@ -155,8 +155,20 @@ fn read_numeric_zone(token: &str) -> Option<i64> {
 }
 
 fn read_month(token: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] =
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
     if token.len() < 3 || !token.is_ascii() {
         return None;
     }

@@ -48,8 +48,7 @@ pub fn walk(hops: &[Received], cfg: &Config) -> Walk {
     let mut lowest = 0;
     let mut why_down = "";
     for i in 1..hops.len() {
-        let (above, hop) = (&hops[i - 1], &hops[i]);
-        match vouched(above, hop, i, cfg) {
+        match vouched(hops, i, cfg) {
             Some(why) => {
                 lowest = i;
                 why_down = why;
@@ -70,7 +69,9 @@ pub fn walk(hops: &[Received], cfg: &Config) -> Walk {
             (Some(_), _) if k == 0 && hops.len() == 1 => {
                 format!("the only Received line, written by the recipient's server {by}")
             }
-            (Some(_), _) if k == lowest => format!("the bottom line; every line above it was vouched for ({why_down})"),
+            (Some(_), _) if k == lowest => {
+                format!("the first Received line, written by the recipient's server {by} (trusted: {why_down})")
+            }
             (Some(_), _) => format!("the lowest trusted line that records a sender (by {by}); the lines below record no peer"),
             (None, Some(internal)) => {
                 format!("handed over from the internal address {internal}: no external sender was recorded")
@@ -82,8 +83,9 @@ pub fn walk(hops: &[Received], cfg: &Config) -> Walk {
     Walk { trusted: lowest + 1, origin }
 }
 
-/// Why the line `hop` (index `i`) is believed, given that `above` is: None when nothing vouches for it.
-fn vouched(above: &Received, hop: &Received, i: usize, cfg: &Config) -> Option<&'static str> {
+/// Why line `i` is believed, given that every line above it is: None when nothing vouches for it.
+fn vouched(hops: &[Received], i: usize, cfg: &Config) -> Option<&'static str> {
+    let (above, hop) = (hops.get(i.checked_sub(1)?)?, hops.get(i)?);
     let relays = &cfg.trusted_relays;
     if relays.iter().any(|r| {
         hop.by.as_deref().is_some_and(|b| r.matches_host(b))
@@ -91,28 +93,30 @@ fn vouched(above: &Received, hop: &Received, i: usize, cfg: &Config) -> Option<&
             || above.ip.as_ref().is_some_and(|ip| r.matches_ip(ip))
             || above.from_name.as_deref().is_some_and(|n| r.matches_host(n))
     }) {
-        return Some("a relay configured as trusted");
+        return Some("a relay you configured as trusted");
     }
     // The trusted server above received the message from a private or loopback address: an internal hand-off.
     if above.ip.as_ref().is_some_and(domain::is_non_public) {
-        return Some("handed over internally from a private address");
+        return Some("an internal hand-off from a private address");
     }
     // A leading stamp without a peer (Gmail's `by 2002:a05:...`) records an internal transfer only.
     if i == 1 && !above.has_from {
         return Some("an internal transfer stamp of the recipient's server");
     }
-    // Same organisation on both ends: the line's server, the server above, and the peer the server above
-    // recorded (reverse name preferred over the self-chosen HELO) must all belong together.
-    let (by, above_by) = (hop.by.as_deref()?, above.by.as_deref()?);
-    if !same_org(by, above_by) {
-        return None;
-    }
+    // The nearest server name above (internal stamps name their server by address only).
+    let above_by = hops[..i].iter().rev().filter_map(|h| h.by.as_deref()).find(|b| domain::host_ip(b).is_none())?;
+    // The peer the server above recorded (reverse name preferred over the self-chosen HELO) must belong to the
+    // same organisation as the servers on both ends; a line without a peer is an internal stamp.
     let peer = above.from_name.as_deref().or(above.helo.as_deref());
-    match peer {
-        None => Some("the same organisation's servers"),
-        Some(p) if same_org(p, above_by) || same_org(p, by) => Some("the same organisation's servers"),
-        Some(_) => None,
+    let peer_is_ours = |by: &str| peer.is_none_or(|p| same_org(p, above_by) || same_org(p, by));
+    let by = hop.by.as_deref()?;
+    if domain::host_ip(by).is_some() {
+        // `Received: by 2002:a19:... with SMTP id ...`: a provider's internal stamp, believed when the server
+        // above got the message from one of the same organisation's hosts.
+        return (!hop.has_from && peer.is_some_and(|p| same_org(p, above_by)))
+            .then_some("an internal transfer stamp of the same provider");
     }
+    (same_org(by, above_by) && peer_is_ours(by)).then_some("a hand-off between servers of the same organisation")
 }
 
 /// Two host names belong to the same organisation: same registrable domain, same provider, or (for names
@@ -209,22 +213,22 @@ mod tests {
     fn sender_written_lines_are_not_believed() {
         // The bottom line claims a clean origin; the sender wrote it, so it must not become the origin.
         let hops = chain(&[
-            "from evil.example (evil.example [198.51.100.66]) by mx.example.net (Postfix)",
-            "from good.example.org ([203.0.113.1]) by relay.example.org",
+            "from evil.example (evil.example [45.95.147.66]) by mx.example.net (Postfix)",
+            "from good.example.org ([102.69.133.1]) by relay.example.org",
         ]);
         let w = walk(&hops, &Config::default());
         assert_eq!(w.trusted, 1);
-        assert_eq!(origin_ip(&w).as_deref(), Some("198.51.100.66"));
+        assert_eq!(origin_ip(&w).as_deref(), Some("45.95.147.66"));
     }
 
     #[test]
     fn forged_line_claiming_the_recipient_org_needs_a_matching_peer() {
         let hops = chain(&[
-            "from evil.example (evil.example [198.51.100.66]) by mx1.example.net (Postfix)",
-            "from innocent.example.org ([203.0.113.1]) by mx2.example.net (Postfix)",
+            "from evil.example (evil.example [45.95.147.66]) by mx1.example.net (Postfix)",
+            "from innocent.example.org ([102.69.133.1]) by mx2.example.net (Postfix)",
         ]);
         let w = walk(&hops, &Config::default());
-        assert_eq!(origin_ip(&w).as_deref(), Some("198.51.100.66"));
+        assert_eq!(origin_ip(&w).as_deref(), Some("45.95.147.66"));
     }
 
     #[test]
@@ -240,12 +244,34 @@ mod tests {
         assert_eq!(origin_ip(&w).as_deref(), Some("209.85.220.41"), "the bottom stamp records no peer");
 
         let hops = chain(&[
-            "from gw.example.net (gw.example.net [198.51.100.2]) by mailstore.example.com",
-            "from sender.example ([203.0.113.50]) by gw.example.net",
+            "from gw.example.net (gw.example.net [45.95.147.2]) by mailstore.example.com",
+            "from sender.example ([102.69.133.50]) by gw.example.net",
         ]);
-        assert_eq!(origin_ip(&walk(&hops, &Config::default())).as_deref(), Some("198.51.100.2"));
-        let cfg = Config { trusted_relays: vec![TrustedRelay::parse("198.51.100.0/24").unwrap()], ..Default::default() };
-        assert_eq!(origin_ip(&walk(&hops, &cfg)).as_deref(), Some("203.0.113.50"));
+        assert_eq!(origin_ip(&walk(&hops, &Config::default())).as_deref(), Some("45.95.147.2"));
+        let cfg = Config { trusted_relays: vec![TrustedRelay::parse("45.95.147.0/24").unwrap()], ..Default::default() };
+        assert_eq!(origin_ip(&walk(&hops, &cfg)).as_deref(), Some("102.69.133.50"));
+    }
+
+    #[test]
+    fn provider_internal_stamps_between_two_deliveries() {
+        // Forwarded through Gmail twice: the stamp between the two deliveries names its server by address only.
+        let hops = chain(&[
+            "by 2002:a4a:8e45:0:0:0:0:0 with SMTP id z5csp3690610ook",
+            "from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS id e21",
+            "by 2002:a19:24c6:0:0:0:0:0 with SMTP id k189csp3869744lfk",
+            "from srs3.zonevs.eu (srs3.zonevs.eu. [217.146.68.193]) by mx.google.com with ESMTPS id j19",
+            "from foo [127.0.0.1] by srs3.zonevs.eu (ZoneMTA Forwarder) with ESMTP id 1758",
+        ]);
+        let w = walk(&hops, &Config::default());
+        assert_eq!(w.trusted, 4);
+        assert_eq!(origin_ip(&w).as_deref(), Some("217.146.68.193"));
+        // The same stamp below an outsider's hand-off is the outsider's word.
+        let hops = chain(&[
+            "from evil.example (evil.example [45.95.147.66]) by mx.google.com with ESMTPS id a",
+            "by 2002:a19:24c6:0:0:0:0:0 with SMTP id k189",
+            "from fake.example ([102.69.133.1]) by mx.google.com with ESMTPS id b",
+        ]);
+        assert_eq!(origin_ip(&walk(&hops, &Config::default())).as_deref(), Some("45.95.147.66"));
     }
 
     #[test]

@@ -178,7 +178,8 @@ fn is_unknown(w: &str) -> bool {
     w.eq_ignore_ascii_case("unknown")
 }
 
-fn non_empty(s: String) -> Option<String> {
+fn non_empty(s: impl Into<String>) -> Option<String> {
+    let s = s.into();
     (!s.is_empty()).then_some(s)
 }
 
@@ -431,7 +432,9 @@ mod tests {
         assert!(!r.has_from);
         assert_eq!(r.ip, None);
         assert!(r.timestamp.is_some());
-        let r = parse("from unknown (HELO smtp.example.biz) (192.0.2.44) by mail.example.com with SMTP; 1 Aug 02 10:00:00 -0000");
+        let r = parse(
+            "from unknown (HELO smtp.example.biz) (192.0.2.44) by mail.example.com with SMTP; 1 Aug 02 10:00:00 -0000",
+        );
         assert_eq!(r.helo.as_deref(), Some("smtp.example.biz"));
         assert_eq!(r.from_name, None);
         assert_eq!(r.ip, ip("192.0.2.44"));
@@ -440,7 +443,9 @@ mod tests {
 
     #[test]
     fn ipv6_prefix_and_nested_comments() {
-        let r = parse("from mx.example.org (mx.example.org [IPv6:2001:db8::25]) (authenticated (nested (deep))) by a.example");
+        let r = parse(
+            "from mx.example.org (mx.example.org [IPv6:2001:db8::25]) (authenticated (nested (deep))) by a.example",
+        );
         assert_eq!(r.ip, ip("2001:db8::25"));
         assert_eq!(r.by.as_deref(), Some("a.example"));
         let r = parse("from [IPv6:2001:db8::9] by a.example");
@@ -465,7 +470,8 @@ mod tests {
         assert!(!r.has_from);
         assert_eq!(r.by.as_deref(), Some("mail-qk1-f173.google.com"));
         assert!(r.timestamp.is_some());
-        for g in ["", ";", "(((((", "from", "from (", "by ;;;", ")))from[[[", "from [1.2.3.4", "for <<<", "ü(é)[ñ]"] {
+        for g in ["", ";", "(((((", "from", "from (", "by ;;;", ")))from[[[", "from [1.2.3.4", "for <<<", "ü(é)[ñ]"]
+        {
             let r = parse(g);
             assert_eq!(r.ip, if g == "from [1.2.3.4" { ip("1.2.3.4") } else { None }, "{g}");
         }

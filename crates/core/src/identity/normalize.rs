@@ -144,9 +144,11 @@ pub fn fold_str(s: &str) -> String {
 pub fn width_fold(s: &str) -> String {
     s.chars()
         .filter(|c| !is_invisible(*c))
-        .map(|c| {
-            if ('\u{FF01}'..='\u{FF5E}').contains(&c) { char::from_u32(c as u32 - 0xFEE0).unwrap_or(c) } else { c }
-        })
+        .map(
+            |c| {
+                if ('\u{FF01}'..='\u{FF5E}').contains(&c) { char::from_u32(c as u32 - 0xFEE0).unwrap_or(c) } else { c }
+            },
+        )
         .collect()
 }
 

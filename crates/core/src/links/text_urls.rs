@@ -147,7 +147,8 @@ pub fn find(text: &str, max: usize) -> Vec<TextUrl> {
         let is_www = pattern.eq_ignore_ascii_case(b"www.");
         if is_www
             && start > 0
-            && b.get(start - 1).is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'/' | b'@' | b'%'))
+            && b.get(start - 1)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'/' | b'@' | b'%'))
         {
             continue;
         }

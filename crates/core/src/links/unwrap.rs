@@ -21,8 +21,9 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// URL-safe base64 (padding optional), for Proofpoint v3's replaced characters.
-fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+/// Base64, standard or URL-safe alphabet, padding optional (Proofpoint v3's replaced characters, URLs
+/// hidden in query parameters).
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut bits = 0u32;
@@ -56,7 +57,7 @@ fn proofpoint_v3(raw: &str) -> Option<String> {
     let encoded = percent_decode(&rest[..end]);
     let after = &rest[end + 3..];
     let bytes_part = &after[..after.find('!').unwrap_or(after.len())];
-    let replacements: Vec<char> = String::from_utf8(base64url_decode(bytes_part)?).ok()?.chars().collect();
+    let replacements: Vec<char> = String::from_utf8(base64_decode(bytes_part)?).ok()?.chars().collect();
     let mut out = String::with_capacity(encoded.len());
     let mut next = 0usize;
     let mut chars = encoded.chars().peekable();
@@ -94,7 +95,7 @@ fn proofpoint_v2(u: &str) -> String {
 
 /// If `u` is a known wrapper, the URL it carries.
 pub fn unwrap_once(u: &Url) -> Option<String> {
-    let host = u.host_str()?.to_ascii_lowercase();
+    let host = u.host_str()?;
     let path = u.path();
     let inner = if host.ends_with(".safelinks.protection.outlook.com") {
         query_param(u, "url")
@@ -105,7 +106,7 @@ pub fn unwrap_once(u: &Url) -> Option<String> {
         proofpoint_v3(u.as_str())
     } else if (host.starts_with("www.google.") || host.starts_with("google.")) && path == "/url" {
         query_param(u, "q").or_else(|| query_param(u, "url"))
-    } else if matches!(host.as_str(), "l.facebook.com" | "lm.facebook.com" | "l.instagram.com") && path == "/l.php" {
+    } else if matches!(host, "l.facebook.com" | "lm.facebook.com" | "l.instagram.com") && path == "/l.php" {
         query_param(u, "u")
     } else {
         None
@@ -116,18 +117,23 @@ pub fn unwrap_once(u: &Url) -> Option<String> {
 }
 
 /// Unwrap nested wrappers (a Safe Link around a Proofpoint link), at most a few levels.
-/// Returns the innermost URL and the outermost wrapper when anything was unwrapped.
-pub fn unwrap(u: Url) -> (Url, Option<String>) {
+/// Returns the innermost URL as written, parsed, and the outermost wrapper when anything was unwrapped.
+pub fn unwrap(raw: &str, u: Url) -> (String, Url, Option<String>) {
+    let Some(first) = unwrap_once(&u) else {
+        return (raw.to_string(), u, None);
+    };
     let outer = u.to_string();
-    let mut cur = u;
-    let mut unwrapped = false;
-    for _ in 0..4 {
+    let Ok(mut cur) = Url::parse(&first) else {
+        return (raw.to_string(), u, None);
+    };
+    let mut cur_raw = first;
+    for _ in 0..3 {
         let Some(inner) = unwrap_once(&cur) else { break };
         let Ok(next) = Url::parse(&inner) else { break };
         cur = next;
-        unwrapped = true;
+        cur_raw = inner;
     }
-    if unwrapped { (cur, Some(outer)) } else { (cur, None) }
+    (cur_raw, cur, Some(outer))
 }
 
 #[cfg(test)]
@@ -135,13 +141,13 @@ mod tests {
     use super::*;
 
     fn unwrapped(s: &str) -> String {
-        unwrap(Url::parse(s).unwrap()).0.to_string()
+        unwrap(s, Url::parse(s).unwrap()).1.to_string()
     }
 
     #[test]
     fn safelinks() {
         let s = "https://jpn01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.4ztfqg8.cn%2Flogin%3Fa%3D1&data=05%7C01&reserved=0";
-        let (u, w) = unwrap(Url::parse(s).unwrap());
+        let (_, u, w) = unwrap(s, Url::parse(s).unwrap());
         assert_eq!(u.as_str(), "https://www.4ztfqg8.cn/login?a=1");
         assert!(w.unwrap().contains("safelinks"));
     }
@@ -166,11 +172,20 @@ mod tests {
     #[test]
     fn google_and_facebook_redirects() {
         assert_eq!(unwrapped("https://www.google.com/url?q=https://evil.example/&sa=D"), "https://evil.example/");
-        assert_eq!(unwrapped("https://l.facebook.com/l.php?u=https%3A%2F%2Fevil.example%2F&h=x"), "https://evil.example/");
+        assert_eq!(
+            unwrapped("https://l.facebook.com/l.php?u=https%3A%2F%2Fevil.example%2F&h=x"),
+            "https://evil.example/"
+        );
         // Not a wrapper: left alone.
-        assert_eq!(unwrapped("https://www.google.com/search?q=https://x.example"), "https://www.google.com/search?q=https://x.example");
+        assert_eq!(
+            unwrapped("https://www.google.com/search?q=https://x.example"),
+            "https://www.google.com/search?q=https://x.example"
+        );
         // A wrapper carrying something that is not a web URL is left alone.
-        assert_eq!(unwrapped("https://www.google.com/url?q=javascript:alert(1)"), "https://www.google.com/url?q=javascript:alert(1)");
+        assert_eq!(
+            unwrapped("https://www.google.com/url?q=javascript:alert(1)"),
+            "https://www.google.com/url?q=javascript:alert(1)"
+        );
     }
 
     #[test]
@@ -191,7 +206,7 @@ mod tests {
             "https://urldefense.com/v3/__https://x__;$$$!!",
             "https://urldefense.proofpoint.com/v2/url?u=-ZZ-",
         ] {
-            let _ = unwrap(Url::parse(s).unwrap());
+            let _ = unwrap(s, Url::parse(s).unwrap());
         }
     }
 }

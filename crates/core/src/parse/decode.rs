@@ -43,12 +43,12 @@ pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
         // ISO-2022-JP with Microsoft / NEC / IBM extensions: encoding_rs's decoder already reads the NEC row 13
         // and IBM extension rows and half-width katakana (ESC ( I), which is what these labels add.
         "iso-2022-jp-ms" | "iso-2022-jp-1" | "iso-2022-jp-2" | "iso-2022-jp-3" | "iso-2022-jp-2004" | "cp50220"
-        | "cp50221" | "cp50222" | "csiso2022jp2" | "x-iso-2022-jp" | "jis" | "x-windows-50220"
-        | "x-windows-50221" | "iso2022jp" => encoding_rs::ISO_2022_JP,
+        | "cp50221" | "cp50222" | "csiso2022jp2" | "x-iso-2022-jp" | "jis" | "x-windows-50220" | "x-windows-50221"
+        | "iso2022jp" => encoding_rs::ISO_2022_JP,
         "cp932" | "ms932" | "windows-31j" | "x-sjis" | "sjis" | "shift-jis" | "x-ms-cp932" | "shift-jisx0213"
         | "shift-jis-2004" | "sjis-win" | "sjis-open" | "ibm-943" | "ibm943" => encoding_rs::SHIFT_JIS,
-        "euc-jp-ms" | "eucjp-ms" | "eucjp" | "eucjp-win" | "x-euc-jp" | "euc-jis-2004" | "euc-jisx0213"
-        | "cp51932" | "cp20932" => encoding_rs::EUC_JP,
+        "euc-jp-ms" | "eucjp-ms" | "eucjp" | "eucjp-win" | "x-euc-jp" | "euc-jis-2004" | "euc-jisx0213" | "cp51932"
+        | "cp20932" => encoding_rs::EUC_JP,
         "cp949" | "uhc" | "ks-c-5601-1987" | "ks-c-5601" | "x-windows-949" | "ksc5601" => encoding_rs::EUC_KR,
         "cp936" | "x-gbk" | "gb-2312" | "gb2312-80" | "euc-cn" | "x-euc-cn" => encoding_rs::GBK,
         "cp950" | "big5-hkscs" | "x-big5" => encoding_rs::BIG5,
@@ -65,6 +65,60 @@ pub fn has_iso2022jp_escape(bytes: &[u8]) -> bool {
         || memchr::memmem::find(bytes, b"\x1b$@").is_some()
         || memchr::memmem::find(bytes, b"\x1b(J").is_some()
         || memchr::memmem::find(bytes, b"\x1b(I").is_some()
+}
+
+/// Escape sequences of ISO-2022-JP: ESC, then `$` or `(` and one byte (`$ ( D` style four-byte forms are
+/// not used in mail).
+fn iso2022jp_escape_len(bytes: &[u8]) -> Option<usize> {
+    match bytes {
+        [0x1b, b'$' | b'(', b'@' | b'B' | b'J' | b'I', ..] => Some(3),
+        _ => None,
+    }
+}
+
+/// The WHATWG decoder turns an escape sequence directly followed by another one into U+FFFD (a guard for
+/// the web); mailers write such empty switches all the time. Drop the first of each such pair.
+fn drop_empty_iso2022jp_switches(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let mut i = 0usize;
+    let mut out: Option<Vec<u8>> = None;
+    while let Some(rel) = memchr::memchr(0x1b, bytes.get(i..).unwrap_or_default()) {
+        let pos = i + rel;
+        match iso2022jp_escape_len(&bytes[pos..]) {
+            Some(n) if iso2022jp_escape_len(bytes.get(pos + n..).unwrap_or_default()).is_some() => {
+                let o = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
+                if o.is_empty() {
+                    o.extend_from_slice(&bytes[..pos]);
+                } else {
+                    o.extend_from_slice(&bytes[i..pos]);
+                }
+                i = pos + n;
+            }
+            _ => {
+                if let Some(o) = out.as_mut() {
+                    o.extend_from_slice(&bytes[i..=pos]);
+                }
+                i = pos + 1;
+            }
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.extend_from_slice(bytes.get(i..).unwrap_or_default());
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(bytes),
+    }
+}
+
+/// Decode with `enc`; ISO-2022-JP is cleaned of empty escape switches first.
+fn decode_with<'a>(enc: &'static Encoding, bytes: &'a [u8]) -> (Cow<'a, str>, bool) {
+    if enc == encoding_rs::ISO_2022_JP
+        && let Cow::Owned(cleaned) = drop_empty_iso2022jp_switches(bytes)
+    {
+        let (t, e) = enc.decode_without_bom_handling(&cleaned);
+        return (Cow::Owned(t.into_owned()), e);
+    }
+    enc.decode_without_bom_handling(bytes)
 }
 
 /// Guess the charset of bytes with no usable label. Japanese is favoured for the short, ambiguous cases
@@ -91,16 +145,16 @@ pub fn decode_text<'a>(bytes: &'a [u8], label: Option<&str>) -> Decoded<'a> {
         (_, Some(enc)) => {
             // A label of ASCII / Latin-1 / UTF-8 on ISO-2022-JP bytes is the classic mislabel.
             if enc != encoding_rs::ISO_2022_JP && has_iso2022jp_escape(bytes) {
-                let (text, _) = encoding_rs::ISO_2022_JP.decode_without_bom_handling(bytes);
+                let (text, _) = decode_with(encoding_rs::ISO_2022_JP, bytes);
                 return Decoded { text, encoding: encoding_rs::ISO_2022_JP, note: CharsetNote::Mislabelled };
             }
-            let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+            let (text, had_errors) = decode_with(enc, bytes);
             if !had_errors {
                 return Decoded { text, encoding: enc, note: CharsetNote::Fine };
             }
             let guess = sniff(bytes);
             if guess != enc {
-                let (alt, alt_errors) = guess.decode_without_bom_handling(bytes);
+                let (alt, alt_errors) = decode_with(guess, bytes);
                 if !alt_errors {
                     return Decoded { text: alt, encoding: guess, note: CharsetNote::Mislabelled };
                 }
@@ -109,12 +163,12 @@ pub fn decode_text<'a>(bytes: &'a [u8], label: Option<&str>) -> Decoded<'a> {
         }
         (Some(_), None) => {
             let enc = sniff(bytes);
-            let (text, _) = enc.decode_without_bom_handling(bytes);
+            let (text, _) = decode_with(enc, bytes);
             Decoded { text, encoding: enc, note: CharsetNote::Unknown }
         }
         (None, None) => {
             let enc = sniff(bytes);
-            let (text, _) = enc.decode_without_bom_handling(bytes);
+            let (text, _) = decode_with(enc, bytes);
             let note = if enc == encoding_rs::UTF_8 { CharsetNote::Fine } else { CharsetNote::Sniffed };
             Decoded { text, encoding: enc, note }
         }
@@ -386,8 +440,7 @@ pub fn header_bytes_to_text(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => {
-            let enc = sniff(bytes);
-            let (s, _) = enc.decode_without_bom_handling(bytes);
+            let (s, _) = decode_with(sniff(bytes), bytes);
             Cow::Owned(s.into_owned())
         }
     }
@@ -491,6 +544,12 @@ mod tests {
             let bytes = enc(text, e);
             assert_eq!(decode_text(&bytes, Some(label)).text, text, "{label}");
         }
+    }
+
+    #[test]
+    fn empty_iso2022jp_switches_are_not_errors() {
+        let d = decode_text(b"\x1b$B$\"\x1b(B\x1b$B$$\x1b(B\x1b(B", Some("iso-2022-jp"));
+        assert_eq!(d.text, "あい");
     }
 
     #[test]

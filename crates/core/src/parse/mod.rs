@@ -9,9 +9,8 @@
 
 pub mod decode;
 
-use crate::config::{Config, Limits};
-use crate::finding::{Evidence, EvidenceKind, Finding};
-use crate::model::{Facts, Forwarded, Mailbox, Problem};
+use crate::config::Limits;
+use crate::model::{Forwarded, Mailbox, Problem};
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use std::borrow::Cow;
 
@@ -95,7 +94,16 @@ impl<'x> Mail<'x> {
             _ => raw,
         };
         let raw = cap_message_nesting(raw, limits, &mut problems);
-        let outer = MessageParser::default().parse(raw).filter(|m| !m.parts.is_empty());
+        // mail-parser is written not to panic, but it has debug assertions on paths hostile input reaches;
+        // a panic there must cost this message, not the batch it is part of.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| MessageParser::default().parse(raw)));
+        let outer = match parsed {
+            Ok(m) => m.filter(|m| !m.parts.is_empty()),
+            Err(_) => {
+                problems.push(problem("parse.parser_failed", "the MIME parser failed on this message"));
+                None
+            }
+        };
         if outer.is_none() {
             problems.push(problem("parse.no_message", "no RFC 5322 header section could be read"));
         }
@@ -137,8 +145,11 @@ impl<'x> Mail<'x> {
                     break;
                 }
                 PartType::Binary(b) | PartType::InlineBinary(b) if looks_like_attached_message(part, b) => {
-                    if let Some(m) = MessageParser::default().parse(b.as_ref()).filter(|m| has_own_headers(m)) {
-                        inner_owned = Some(Box::new(m.into_owned()));
+                    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        MessageParser::default().parse(b.as_ref()).map(Message::into_owned)
+                    }));
+                    if let Ok(Some(m)) = parsed.map(|m| m.filter(|m| has_own_headers(m))) {
+                        inner_owned = Some(Box::new(m));
                         break;
                     }
                 }
@@ -193,12 +204,20 @@ impl<'x> Mail<'x> {
         }
         let headers = msg.headers();
         if headers.len() > limits.max_headers {
-            note("limit.headers", format!("{} header fields; only the first {} are read", headers.len(), limits.max_headers));
+            note(
+                "limit.headers",
+                format!("{} header fields; only the first {} are read", headers.len(), limits.max_headers),
+            );
         }
-        if headers.iter().take(limits.max_headers).any(|h| {
-            (h.offset_end() as usize).saturating_sub(h.offset_start() as usize) > limits.max_header_bytes
-        }) {
-            note("limit.header_bytes", format!("a header field is longer than {} bytes and was cut", limits.max_header_bytes));
+        if headers
+            .iter()
+            .take(limits.max_headers)
+            .any(|h| (h.offset_end() as usize).saturating_sub(h.offset_start() as usize) > limits.max_header_bytes)
+        {
+            note(
+                "limit.header_bytes",
+                format!("a header field is longer than {} bytes and was cut", limits.max_header_bytes),
+            );
         }
 
         // Depth of every part, walking the multipart tree from the root (bounded by the part limit).
@@ -421,7 +440,12 @@ impl<'x> Mail<'x> {
             let name = part.attachment_name().map(str::to_string);
             match view.and_then(|v| v.fix.as_ref()) {
                 Some(PartFix::Text { kind, text, is_body }) => {
-                    out.push(Body { kind: *kind, text: Cow::Borrowed(cut_str(text, max)), is_attachment: !is_body, name });
+                    out.push(Body {
+                        kind: *kind,
+                        text: Cow::Borrowed(cut_str(text, max)),
+                        is_attachment: !is_body,
+                        name,
+                    });
                     continue;
                 }
                 Some(PartFix::Binary { .. }) => continue,
@@ -477,37 +501,28 @@ impl<'x> Mail<'x> {
     }
 }
 
-/// The parse findings beyond `parse.problem` (which the judge emits for every problem): problems that are
-/// (weak) evidence in themselves.
-pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
-    // Text bodies whose base64 carries bytes outside the alphabet: mail software does not produce this, but
-    // hand-made phishing kits do, sometimes on purpose to slip past filters that decode strictly.
-    if let Some(p) = facts.problems.iter().find(|p| p.code == "encoding.broken_base64") {
-        out.push(
-            Finding::new("parse.broken_base64_text")
-                .param("detail", &p.detail)
-                .evidence(Evidence::new(EvidenceKind::Parse, &p.code, &p.detail)),
-        );
-    }
-}
+/// Content types under which the parser nests a whole message (a digest's parts default to message/rfc822).
+static NESTING_TYPES: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["message/rfc822", "message/global", "multipart/digest"])
+        .ok()
+});
 
-/// Attackers can nest message/rfc822 parts thousands deep; the parser would follow them all and dropping
-/// such a tree recurses once per level. Cut the input before the nesting passes a generous bound.
+/// Attackers can nest message/rfc822 parts thousands deep: the parser follows them all, and dropping such a
+/// tree recurses once per level (10,000 levels overflow the stack). Cut the input before the number of
+/// attached messages passes a generous bound (siblings count too, which only makes the cut earlier).
 fn cap_message_nesting<'a>(raw: &'a [u8], limits: &Limits, problems: &mut Vec<Problem>) -> &'a [u8] {
-    let cap = limits.max_depth.max(1) * 8 + 16;
-    let finder = memchr::memmem::Finder::new(b"rfc822");
-    let mut count = 0usize;
-    for pos in finder.find_iter(raw) {
-        count += 1;
-        if count > cap {
-            // Cut at the start of the line that names the (cap+1)th nested message.
-            let line_start = raw[..pos].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            problems.push(problem(
-                "limit.depth",
-                format!("more than {cap} attached messages (message/rfc822); the rest of the message was not read"),
-            ));
-            return &raw[..line_start];
-        }
+    let cap = (limits.max_parts / 4).max(64);
+    let Some(ac) = NESTING_TYPES.as_ref() else { return raw };
+    if let Some(m) = ac.find_iter(raw).nth(cap) {
+        // Cut at the start of the line that names the (cap+1)th attached message.
+        let line_start = raw[..m.start()].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        problems.push(problem(
+            "limit.depth",
+            format!("more than {cap} attached messages (message/rfc822); the rest of the message was not read"),
+        ));
+        return &raw[..line_start];
     }
     raw
 }
@@ -559,7 +574,20 @@ fn is_bounce_or_report(outer: &Message<'_>, max_parts: usize) -> bool {
             return true;
         }
     }
-    let subject = outer.subject().unwrap_or("").to_lowercase();
+    // Delivery reports are sent with the null reverse path; people forwarding mail are not.
+    if outer
+        .headers()
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case("Return-Path"))
+        .and_then(|h| outer.raw_message.get(h.offset_start() as usize..h.offset_end() as usize))
+        .is_some_and(|b| b.iter().filter(|c| !c.is_ascii_whitespace()).eq(b"<>".iter()))
+    {
+        return true;
+    }
+    let mut subject = outer.subject().unwrap_or("").to_lowercase();
+    // The start of the outer text says "could not be delivered" when the subject does not.
+    subject.push('\n');
+    subject.push_str(&outer_note_sample(outer).to_lowercase());
     const BOUNCE_SUBJECTS: &[&str] = &[
         "undeliver",
         "undelivered",
@@ -597,6 +625,20 @@ fn outer_note_chars(outer: &Message<'_>) -> usize {
         }
     }
     total
+}
+
+/// The first chars of the outer message's plain text.
+fn outer_note_sample(outer: &Message<'_>) -> String {
+    outer
+        .text_body
+        .iter()
+        .take(4)
+        .filter_map(|id| match outer.parts.get(*id as usize).map(|p| &p.body) {
+            Some(PartType::Text(t)) => Some(t.chars().take(1000).collect::<String>()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Rough count of non-blank chars outside tags, enough to size a note.
@@ -764,14 +806,20 @@ fn redecode_part(
         Some(c) if c.starts_with("base64") => {
             let (b, garbage) = decode::base64_lenient(raw);
             if garbage > 0 || part.is_encoding_problem {
-                issues.push(("encoding.broken_base64", format!("{where_}: {garbage} bytes outside the base64 alphabet were skipped")));
+                issues.push((
+                    "encoding.broken_base64",
+                    format!("{where_}: {garbage} bytes outside the base64 alphabet were skipped"),
+                ));
             }
             Cow::Owned(b)
         }
         Some(c) if c.starts_with("quoted-printable") => {
             let (b, broken) = decode::qp_lenient(raw);
             if broken > 0 || part.is_encoding_problem {
-                issues.push(("encoding.broken_qp", format!("{where_}: {broken} malformed quoted-printable escapes kept as written")));
+                issues.push((
+                    "encoding.broken_qp",
+                    format!("{where_}: {broken} malformed quoted-printable escapes kept as written"),
+                ));
             }
             Cow::Owned(b)
         }

@@ -144,8 +144,20 @@ fn brands(f: &Facts, lang: Lang, s: &mut dyn Sink) {
     }
     for b in &f.brands {
         let line = match lang {
-            Lang::Ja => format!("「{}」{}({}: {})", b.brand, t(lang, "label.brand_claims"), t(lang, "label.seen_in"), b.seen_in.join(", ")),
-            Lang::En => format!("{} {} ({}: {})", t(lang, "label.brand_claims"), b.brand, t(lang, "label.seen_in"), b.seen_in.join(", ")),
+            Lang::Ja => format!(
+                "「{}」{}({}: {})",
+                b.brand,
+                t(lang, "label.brand_claims"),
+                t(lang, "label.seen_in"),
+                b.seen_in.join(", ")
+            ),
+            Lang::En => format!(
+                "{} {} ({}: {})",
+                t(lang, "label.brand_claims"),
+                b.brand,
+                t(lang, "label.seen_in"),
+                b.seen_in.join(", ")
+            ),
         };
         s.item(&line, if b.sender_genuine { Tone::Plain } else { Tone::Warn });
         s.sub(t(lang, if b.sender_genuine { "label.sender_genuine_yes" } else { "label.sender_genuine_no" }));
@@ -264,7 +276,10 @@ fn body(f: &Facts, lang: Lang, s: &mut dyn Sink) {
         for a in &f.attachments {
             let name = a.name.as_deref().unwrap_or("(unnamed)");
             let ty = a.detected_type.as_deref().unwrap_or(&a.declared_type);
-            s.item(&format!("{name} ({ty}, {} {})", a.size, t(lang, "label.size")), if a.risk.is_some() { Tone::Warn } else { Tone::Plain });
+            s.item(
+                &format!("{name} ({ty}, {} {})", a.size, t(lang, "label.size")),
+                if a.risk.is_some() { Tone::Warn } else { Tone::Plain },
+            );
             s.sub(&format!("SHA-256 {}", a.sha256));
         }
     }
@@ -295,6 +310,30 @@ fn iocs(r: &Report, lang: Lang, s: &mut dyn Sink) {
     s.table(&["type", "value"], &rows);
 }
 
+fn seen_before(r: &Report, lang: Lang, s: &mut dyn Sink) {
+    if r.seen_before.is_empty() {
+        return;
+    }
+    s.heading(t(lang, "sec.seen_before"));
+    for sb in &r.seen_before {
+        let verdict = t(lang, &format!("verdict_word.{}", sb.verdict));
+        s.item(
+            &format!(
+                "#{} {} {} [{}] {}",
+                sb.analysis_id,
+                t(lang, "label.analysed_on"),
+                fmt_time(sb.analysed_at),
+                verdict,
+                sb.subject.as_deref().unwrap_or("")
+            ),
+            Tone::Warn,
+        );
+        let shared: Vec<String> = sb.shared.iter().map(|i| format!("{}={}", i.kind, defang(&i.value))).collect();
+        s.sub(&format!("{}: {}", t(lang, "label.shared"), shared.join(", ")));
+        s.sub(&format!("{}: {:.1}", t(lang, "label.strength"), sb.strength));
+    }
+}
+
 pub fn report(r: &Report, lang: Lang, s: &mut dyn Sink) {
     let f = &r.facts;
     s.title(t(lang, "title"), Tone::Plain);
@@ -307,8 +346,15 @@ pub fn report(r: &Report, lang: Lang, s: &mut dyn Sink) {
     s.para(f.subject.as_deref().unwrap_or(t(lang, "label.none")), Tone::Plain);
     sender(f, lang, s);
     origin_and_route(f, lang, s);
+    if let Some(intel) = &r.intel {
+        super::intel::origin_section(r, intel, lang, s);
+    }
     body(f, lang, s);
+    if let Some(intel) = &r.intel {
+        super::intel::links_section(r, intel, lang, s);
+    }
     brands(f, lang, s);
+    seen_before(r, lang, s);
     s.heading(t(lang, "sec.conclusion"));
     s.para(&verdict_line(lang, r.verdict, r.score), verdict_tone(r.verdict));
     if r.verdict == Verdict::Clean {

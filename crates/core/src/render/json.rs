@@ -61,6 +61,14 @@ pub fn report(r: &Report, lang: Lang, source: Option<&str>) -> Value {
         "forwarded": f.forwarded,
         "size": f.size,
     });
+    if let (Some(i), Some(obj)) = (&r.intel, v.as_object_mut()) {
+        obj.insert("intel".to_string(), serde_json::to_value(i).unwrap_or(Value::Null));
+    }
+    if !r.seen_before.is_empty()
+        && let Some(obj) = v.as_object_mut()
+    {
+        obj.insert("seen_before".to_string(), serde_json::to_value(&r.seen_before).unwrap_or(Value::Null));
+    }
     if let (Some(s), Some(obj)) = (source, v.as_object_mut()) {
         obj.insert("source".to_string(), Value::String(s.to_string()));
     }

@@ -5,6 +5,7 @@
 
 mod document;
 pub mod i18n;
+mod intel;
 pub mod json;
 mod sink;
 

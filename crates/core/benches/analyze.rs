@@ -1,0 +1,63 @@
+//! Throughput of the offline analysis on one core, next to mail-parser's parse + body decode of the same
+//! messages in the same run (so the ratio holds on a noisy machine).
+//!
+//! Messages: the phishing folder of ../shared/corpus when present (never copied into the repo), else the
+//! bundled fixtures. `PHISHLENS_BENCH_LIMIT` caps how many are loaded (default 500).
+//!
+//!     cargo bench -p phishlens-core --bench analyze
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::Path;
+
+fn load() -> Vec<Vec<u8>> {
+    let limit: usize = std::env::var("PHISHLENS_BENCH_LIMIT").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let corpus = root.join("../shared/corpus/phish");
+    let dir = if corpus.is_dir() { corpus } else { root.join("tests/fixtures") };
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect()
+        })
+        .unwrap_or_default();
+    paths.sort();
+    paths.truncate(limit);
+    eprintln!("bench: {} messages from {}", paths.len(), dir.display());
+    paths.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+}
+
+/// The baseline: what mail-parser alone costs to parse a message and decode its bodies and attachments.
+fn parse_and_decode(raw: &[u8]) -> usize {
+    let Some(msg) = mail_parser::MessageParser::default().parse(raw) else { return 0 };
+    let mut n = 0;
+    for i in 0..msg.text_body_count() {
+        n += msg.body_text(i).map_or(0, |t| t.len());
+    }
+    for i in 0..msg.html_body_count() {
+        n += msg.body_html(i).map_or(0, |t| t.len());
+    }
+    for a in msg.attachments() {
+        n += a.contents().len();
+    }
+    n
+}
+
+fn bench(c: &mut Criterion) {
+    let msgs = load();
+    let bytes: u64 = msgs.iter().map(|m| m.len() as u64).sum();
+    let cfg = phishlens_core::Config::default();
+    let mut g = c.benchmark_group("corpus");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(msgs.len() as u64));
+    g.bench_function("mail_parser_parse_decode", |b| {
+        b.iter(|| msgs.iter().map(|m| parse_and_decode(black_box(m))).sum::<usize>())
+    });
+    g.bench_function("phishlens_analyze", |b| {
+        b.iter(|| msgs.iter().map(|m| phishlens_core::analyze(black_box(m), &cfg).score as i64).sum::<i64>())
+    });
+    g.finish();
+    eprintln!("bench: {} bytes in {} messages (mean {} bytes)", bytes, msgs.len(), bytes / msgs.len().max(1) as u64);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,155 @@
+//! Finding brand names in text: one Aho-Corasick pass over the folded text (NFKC, lower case, no invisible
+//! characters), ASCII names only on word boundaries, ordinary-word names (au, LINE, Apple) only as written.
+
+use super::normalize::{Folded, fold, width_fold};
+use crate::brands::BrandIndex;
+
+/// One brand name found in a text.
+#[derive(Debug, Clone)]
+pub struct TextHit {
+    pub brand: usize,
+    pub weak: bool,
+    /// Byte range in the folded text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A weak alias counts only as written in the knowledge base or in upper case (`LINE`, not `line`).
+fn case_matches(as_written_in_mail: &str, alias: &str) -> bool {
+    if !alias.chars().any(|c| c.is_ascii_alphabetic()) {
+        return true;
+    }
+    let seen = width_fold(as_written_in_mail);
+    seen == alias || seen == alias.to_uppercase()
+}
+
+/// Every brand name in `folded` (whose source is `src`), at most `max_hits`.
+pub fn find(folded: &Folded, src: &str, idx: &BrandIndex, max_hits: usize) -> Vec<TextHit> {
+    let mut hits = Vec::new();
+    let Some(ac) = idx.alias_matcher.as_ref() else {
+        return hits;
+    };
+    let text = folded.text.as_bytes();
+    for m in ac.find_iter(&folded.text) {
+        if hits.len() >= max_hits {
+            break;
+        }
+        let Some(refs) = idx.alias_refs.get(m.pattern().as_usize()) else {
+            continue;
+        };
+        let Some(first) = refs.first() else {
+            continue;
+        };
+        // All refs of one pattern share the folded text, hence the boundary needs.
+        if first.bound_start && m.start() > 0 && text.get(m.start() - 1).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
+        if first.bound_end && text.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
+        let mut written: Option<&str> = None;
+        for r in refs {
+            if r.weak {
+                let w = *written.get_or_insert_with(|| folded.source_slice(src, m.start(), m.end()));
+                if !case_matches(w, &r.written) {
+                    continue;
+                }
+            }
+            hits.push(TextHit { brand: r.brand, weak: r.weak, start: m.start(), end: m.end() });
+        }
+    }
+    hits
+}
+
+/// Brands named in the local part of an address (`amazon@…`, `smbc-card.info@…`): strong ASCII aliases and
+/// domain tokens, with `.`, `_`, `-`, `+` and digits as word separators.
+pub fn in_local_part(local: &str, idx: &BrandIndex) -> Vec<(usize, String)> {
+    let local = super::normalize::cut(local, 128);
+    let words: String =
+        local.chars().map(|c| if c.is_ascii_alphabetic() { c.to_ascii_lowercase() } else { ' ' }).collect();
+    let mut out: Vec<(usize, String)> = Vec::new();
+    if let Some(ac) = idx.alias_matcher.as_ref() {
+        let b = words.as_bytes();
+        for m in ac.find_iter(&words).take(16) {
+            let bounded =
+                (m.start() == 0 || b.get(m.start() - 1) == Some(&b' ')) && b.get(m.end()).is_none_or(|c| *c == b' ');
+            if !bounded {
+                continue;
+            }
+            for r in idx.alias_refs.get(m.pattern().as_usize()).into_iter().flatten().filter(|r| !r.weak) {
+                if !out.iter().any(|(b, _)| *b == r.brand) {
+                    out.push((r.brand, local.to_string()));
+                }
+            }
+        }
+    }
+    if let Some((brand, _)) = super::lookalike::token_hit(idx, &local.to_ascii_lowercase())
+        && !out.iter().any(|(b, _)| *b == brand)
+    {
+        out.push((brand, local.to_string()));
+    }
+    out
+}
+
+/// Fold and search a text in one go.
+pub fn find_in(src: &str, max_bytes: usize, idx: &BrandIndex, max_hits: usize) -> (Folded, Vec<TextHit>) {
+    let folded = fold(src, max_bytes);
+    let hits = find(&folded, src, idx, max_hits);
+    (folded, hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::brands::builtin;
+
+    fn brands_in(text: &str) -> Vec<(String, bool)> {
+        let kb = builtin();
+        let (_, hits) = find_in(text, usize::MAX, kb.index(), 100);
+        hits.iter().map(|h| (kb.brands[h.brand].id.clone(), h.weak)).collect()
+    }
+
+    fn ids(text: &str) -> Vec<String> {
+        brands_in(text).into_iter().map(|(id, _)| id).collect()
+    }
+
+    #[test]
+    fn finds_names_in_any_width_and_case() {
+        assert_eq!(ids("Ａｍａｚｏｎプライムの自動更新"), ["amazon"]);
+        assert_eq!(ids("AMAZON.CO.JP"), ["amazon"]);
+        assert_eq!(ids("ｱﾏｿﾞﾝからのお知らせ"), ["amazon"]);
+        assert_eq!(ids("Am\u{200B}azon"), ["amazon"]);
+        assert_eq!(ids("【三井住友カード】ご利用確認"), ["smbc_card"]);
+        assert_eq!(ids("カゴヤ・ジャパン サポートセンター"), ["kagoya"]);
+        assert_eq!(ids("Vpassログイン"), ["smbc_card"]);
+    }
+
+    #[test]
+    fn ascii_names_need_word_boundaries() {
+        assert!(ids("upstream paypalooza amazonian").is_empty());
+        assert!(ids("the JCBX team").is_empty());
+        assert_eq!(ids("JCBカード"), ["jcb"]);
+        assert_eq!(ids("via PayPal."), ["paypal"]);
+    }
+
+    #[test]
+    fn weak_names_only_as_written() {
+        assert_eq!(brands_in("【au】ご利用料金"), [("au".to_string(), true)]);
+        assert!(brands_in("au revoir").iter().all(|(_, w)| *w));
+        assert!(ids("Au revoir, the next line of apple pie").is_empty());
+        assert_eq!(brands_in("LINE"), [("line".to_string(), true)]);
+        assert_eq!(brands_in("LINEアカウント"), [("line".to_string(), false)]);
+    }
+
+    #[test]
+    fn local_parts() {
+        let kb = builtin();
+        let idx = kb.index();
+        let id = |l: &str| in_local_part(l, idx).into_iter().map(|(b, _)| kb.brands[b].id.clone()).collect::<Vec<_>>();
+        assert_eq!(id("amazon"), ["amazon"]);
+        assert_eq!(id("amazon-jp.support2"), ["amazon"]);
+        assert_eq!(id("smbccard"), ["smbc_card"]);
+        assert!(id("info").is_empty());
+        assert!(id("shipment-tracking").is_empty());
+    }
+}

@@ -1,0 +1,297 @@
+//! From indicator matches to "seen before": which earlier analyses share infrastructure with this one, how
+//! strongly, and the `memory.*` findings that tell the reader, with the earlier analysis as evidence ("the
+//! same origin IP 121.50.46.57 sent the KAGOYA 'Active! mail' notice received on 2022-11-01").
+//!
+//! Backend-independent: a store looks the values up and hands the matches here.
+
+use crate::AnalysisRow;
+use crate::indicators::Kind;
+use phishlens_core::finding::{Evidence, EvidenceKind, Finding};
+use phishlens_core::model::{SeenBefore, SharedIndicator};
+use std::collections::BTreeMap;
+
+/// An earlier analysis is "seen before" only when the shared indicators weigh at least this much: a shared
+/// /24 (1.5) or a mailer string (1.0) alone is not enough; an exact origin IP, link host or layout is.
+pub const SEEN_MIN_STRENGTH: f64 = 2.0;
+/// At most this many earlier analyses are listed.
+pub const MAX_SEEN: usize = 10;
+/// Shared indicators listed per earlier analysis.
+const MAX_SHARED: usize = 12;
+
+/// One indicator value of the current message found in an earlier analysis.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub kind: Kind,
+    pub value: String,
+    pub weight: f64,
+    pub earlier: AnalysisRow,
+}
+
+/// One shared value and its weight.
+type Shared = (Kind, String, f64);
+
+/// A "seen before" entry with what the findings need to know about it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub entry: SeenBefore,
+    pub flagged: bool,
+    kinds: Vec<(Kind, String)>,
+}
+
+/// Group matches by earlier analysis, sum their weights, keep those at or above `SEEN_MIN_STRENGTH`.
+/// A pair is linked only when at least one side is flagged: two clean mails that share a template (every
+/// genuine Amazon notice does) are not a campaign.
+pub fn seen_before(matches: Vec<Match>, current_flagged: bool) -> Vec<Seen> {
+    let mut by_id: BTreeMap<i64, (AnalysisRow, Vec<Shared>)> = BTreeMap::new();
+    for m in matches {
+        if m.weight <= 0.0 || (!current_flagged && !m.earlier.flagged()) {
+            continue;
+        }
+        let e = by_id.entry(m.earlier.id).or_insert_with(|| (m.earlier.clone(), Vec::new()));
+        if !e.1.iter().any(|(k, v, _)| *k == m.kind && *v == m.value) {
+            e.1.push((m.kind, m.value, m.weight));
+        }
+    }
+    let mut out: Vec<Seen> = by_id
+        .into_values()
+        .filter_map(|(row, mut shared)| {
+            let strength: f64 = shared.iter().map(|(_, _, w)| w).sum();
+            let strength = (strength * 100.0).round() / 100.0;
+            if strength < SEEN_MIN_STRENGTH {
+                return None;
+            }
+            shared.sort_by(|a, b| b.2.partial_cmp(&a.2).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+            let kinds: Vec<(Kind, String)> = shared.iter().map(|(k, v, _)| (*k, v.clone())).collect();
+            let entry = SeenBefore {
+                analysis_id: row.id,
+                analysed_at: row.analysed_at,
+                received_at: row.received_at,
+                subject: row.subject.clone(),
+                verdict: row.verdict.clone(),
+                shared: shared
+                    .iter()
+                    .take(MAX_SHARED)
+                    .map(|(k, v, _)| SharedIndicator { kind: k.as_str().to_string(), value: v.clone() })
+                    .collect(),
+                strength,
+            };
+            Some(Seen { entry, flagged: row.flagged(), kinds })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.entry
+            .strength
+            .partial_cmp(&a.entry.strength)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(b.entry.analysis_id.cmp(&a.entry.analysis_id))
+    });
+    out.truncate(MAX_SEEN);
+    out
+}
+
+/// Which finding a shared kind becomes.
+fn finding_id(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::OriginIp => "memory.same_origin_ip",
+        Kind::OriginNet => "memory.same_origin_net",
+        Kind::SenderDomain | Kind::ReplyToDomain | Kind::Email => "memory.same_sender",
+        Kind::ReturnPathDomain | Kind::MessageIdDomain => "memory.same_envelope_domain",
+        Kind::LinkHost | Kind::Url => "memory.same_link_host",
+        Kind::LinkDomain => "memory.same_link_domain",
+        Kind::HostPattern => "memory.same_host_pattern",
+        Kind::UrlPathShape => "memory.same_url_path",
+        Kind::Mailer => "memory.same_mailer",
+        Kind::Layout => "memory.same_kit",
+        Kind::Sha256 => "memory.same_attachment",
+        Kind::Sha1 | Kind::Md5 => return None,
+    })
+}
+
+/// A finding that a stronger one already implies (same host implies same domain; same IP the same /24).
+fn implied_by(id: &str) -> Option<&'static str> {
+    match id {
+        "memory.same_link_domain" => Some("memory.same_link_host"),
+        "memory.same_origin_net" => Some("memory.same_origin_ip"),
+        "memory.same_host_pattern" => Some("memory.same_link_host"),
+        _ => None,
+    }
+}
+
+/// `2022-11-01` (UTC) from unix seconds.
+pub fn day(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| t.to_string())
+}
+
+fn verdict_ja(v: &str) -> &'static str {
+    match v {
+        "phishing" => "フィッシング",
+        "suspicious" => "不審",
+        _ => "問題なし",
+    }
+}
+
+fn verdict_en(v: &str) -> &'static str {
+    match v {
+        "phishing" => "phishing",
+        "suspicious" => "suspicious",
+        _ => "clean",
+    }
+}
+
+fn evidence_for(kind: Kind, value: &str, earlier: &SeenBefore) -> Evidence {
+    let ev_kind = match kind {
+        Kind::OriginIp | Kind::OriginNet => EvidenceKind::Hop,
+        Kind::LinkHost | Kind::LinkDomain | Kind::Url | Kind::HostPattern | Kind::UrlPathShape => EvidenceKind::Url,
+        Kind::Layout => EvidenceKind::Body,
+        Kind::Sha256 | Kind::Sha1 | Kind::Md5 => EvidenceKind::Attachment,
+        _ => EvidenceKind::Header,
+    };
+    let when = day(earlier.received_at.unwrap_or(earlier.analysed_at));
+    let subject = earlier.subject.as_deref().unwrap_or("-");
+    Evidence::new(
+        ev_kind,
+        format!("analysis #{} ({when}, {})", earlier.analysis_id, earlier.verdict),
+        format!("{}: {value} — {subject}", kind.as_str()),
+    )
+}
+
+/// Findings for the shared indicators of flagged earlier analyses (a value shared only with clean mail is
+/// listed in "seen before" but is no evidence of phishing). One finding per id: the strongest (then newest)
+/// earlier analysis is named; every earlier analysis sharing it is evidence, and counted.
+pub fn findings(seen: &[Seen]) -> Vec<Finding> {
+    // id -> (kind, value, first seen entry (the strongest), count)
+    let mut by_id: BTreeMap<&'static str, (Kind, String, &SeenBefore, usize, Vec<Evidence>)> = BTreeMap::new();
+    for s in seen.iter().filter(|s| s.flagged) {
+        let mut ids_here: Vec<&'static str> = Vec::new();
+        for (kind, value) in &s.kinds {
+            let Some(id) = finding_id(*kind) else { continue };
+            let ev = evidence_for(*kind, value, &s.entry);
+            match by_id.get_mut(id) {
+                Some(e) => {
+                    if !ids_here.contains(&id) {
+                        e.3 += 1;
+                    }
+                    if e.4.len() < 8 {
+                        e.4.push(ev);
+                    }
+                }
+                None => {
+                    by_id.insert(id, (*kind, value.clone(), &s.entry, 1, vec![ev]));
+                }
+            }
+            ids_here.push(id);
+        }
+    }
+    let present: Vec<&'static str> = by_id.keys().copied().collect();
+    let mut out = Vec::new();
+    for (id, (_kind, value, earlier, count, evidence)) in by_id {
+        if implied_by(id).is_some_and(|stronger| present.contains(&stronger)) {
+            continue;
+        }
+        let when = day(earlier.received_at.unwrap_or(earlier.analysed_at));
+        let mut f = Finding::new(id)
+            .param("value", value)
+            .param("subject", earlier.subject.clone().unwrap_or_else(|| "-".to_string()))
+            .param("date", when)
+            .param("verdict_en", verdict_en(&earlier.verdict))
+            .param("verdict_ja", verdict_ja(&earlier.verdict))
+            .param("analysis", earlier.analysis_id.to_string())
+            .param("count", count.to_string());
+        for e in evidence {
+            f = f.evidence(e);
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// The same bytes were analysed before: informational, no weight.
+pub fn same_message(earlier: &AnalysisRow) -> Finding {
+    Finding::new("memory.same_message")
+        .param("date", day(earlier.analysed_at))
+        .param("verdict_en", verdict_en(&earlier.verdict))
+        .param("verdict_ja", verdict_ja(&earlier.verdict))
+        .param("analysis", earlier.id.to_string())
+        .evidence(Evidence::new(
+            EvidenceKind::Parse,
+            format!("analysis #{}", earlier.id),
+            format!("sha256 {}", earlier.sha256),
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phishlens_core::catalog::{CATALOG, interpolate};
+
+    fn row(id: i64, verdict: &str, subject: &str) -> AnalysisRow {
+        AnalysisRow {
+            id,
+            message_id: id,
+            sha256: format!("{id:064}"),
+            analysed_at: 1_667_260_800,
+            received_at: Some(1_667_260_800),
+            source: None,
+            subject: Some(subject.to_string()),
+            verdict: verdict.to_string(),
+            score: 9.0,
+            brands: vec![],
+            superseded: false,
+            has_raw: true,
+        }
+    }
+
+    fn m(kind: Kind, value: &str, earlier: &AnalysisRow) -> Match {
+        Match { kind, value: value.to_string(), weight: kind.weight(), earlier: earlier.clone() }
+    }
+
+    #[test]
+    fn same_origin_ip_names_the_earlier_mail() {
+        let active = row(1, "phishing", "Active! mail メンテナンスのお知らせ");
+        let seen = seen_before(
+            vec![
+                m(Kind::OriginIp, "121.50.46.57", &active),
+                m(Kind::OriginNet, "121.50.46.0/24", &active),
+                m(Kind::HostPattern, "N-N-N-N.cprapid.com", &active),
+            ],
+            true,
+        );
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].entry.strength, 8.0);
+        assert_eq!(seen[0].entry.shared[0].kind, "origin_ip");
+        let fs = findings(&seen);
+        let ids: Vec<&str> = fs.iter().map(|f| f.id.as_str()).collect();
+        assert!(ids.contains(&"memory.same_origin_ip"), "{ids:?}");
+        // Implied by the exact IP: not counted twice.
+        assert!(!ids.contains(&"memory.same_origin_net"), "{ids:?}");
+        let f = fs.iter().find(|f| f.id == "memory.same_origin_ip").unwrap();
+        let def = CATALOG.get(&f.id).expect("in catalog");
+        let en = interpolate(&def.explain.en, &f.params);
+        assert!(en.contains("121.50.46.57") && en.contains("Active! mail") && en.contains("2022-11-01"), "{en}");
+        assert!(!interpolate(&def.explain.ja, &f.params).contains('{'));
+    }
+
+    #[test]
+    fn weak_links_and_clean_pairs_are_not_seen_before() {
+        let a = row(1, "phishing", "x");
+        // A /24 alone is too weak.
+        assert!(seen_before(vec![m(Kind::OriginNet, "1.2.3.0/24", &a)], true).is_empty());
+        // Two clean mails sharing a layout are not linked.
+        let clean = row(2, "clean", "genuine");
+        assert!(seen_before(vec![m(Kind::Layout, "h1:ab", &clean)], false).is_empty());
+        // A clean earlier one is listed for a flagged mail, but yields no finding.
+        let seen = seen_before(vec![m(Kind::Layout, "h1:ab", &clean)], true);
+        assert_eq!(seen.len(), 1);
+        assert!(findings(&seen).is_empty());
+    }
+
+    #[test]
+    fn every_memory_finding_is_in_the_catalog() {
+        for k in crate::indicators::ALL_KINDS {
+            if let Some(id) = finding_id(*k) {
+                assert!(CATALOG.get(id).is_some(), "{id}");
+            }
+        }
+        assert!(CATALOG.get("memory.same_message").is_some());
+    }
+}

@@ -1,0 +1,473 @@
+//! Which indicators one analysis yields, normalised for lookups, and how much sharing each one links two
+//! analyses. The weights are the reasoning behind "seen before" and campaigns, so they live here in one table:
+//! an exact origin IP or link host says "same infrastructure"; a shared /24, a host naming pattern or a mailer
+//! string only supports it. Values of big shared providers (gmail.com, amazonaws.com, outlook.com relays, ...)
+//! and brands' genuine domains (amazon.co.jp in a genuine Amazon mail) are kept for search but weigh zero:
+//! they never link two mails by themselves.
+
+use crate::layout;
+use crate::providers::{is_mail_platform, is_shared};
+use phishlens_core::brands::{BrandKb, DomainKind};
+use phishlens_core::config::Limits;
+use phishlens_core::domain;
+use phishlens_core::parse::{BodyKind, Mail};
+use phishlens_core::{Report, Verdict};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+/// Kinds of indicators. The string forms are stored in the database: never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    OriginIp,
+    OriginNet,
+    SenderDomain,
+    ReplyToDomain,
+    ReturnPathDomain,
+    MessageIdDomain,
+    Email,
+    LinkHost,
+    LinkDomain,
+    Url,
+    HostPattern,
+    UrlPathShape,
+    Mailer,
+    Layout,
+    Sha256,
+    Sha1,
+    Md5,
+}
+
+pub const ALL_KINDS: &[Kind] = &[
+    Kind::OriginIp,
+    Kind::OriginNet,
+    Kind::SenderDomain,
+    Kind::ReplyToDomain,
+    Kind::ReturnPathDomain,
+    Kind::MessageIdDomain,
+    Kind::Email,
+    Kind::LinkHost,
+    Kind::LinkDomain,
+    Kind::Url,
+    Kind::HostPattern,
+    Kind::UrlPathShape,
+    Kind::Mailer,
+    Kind::Layout,
+    Kind::Sha256,
+    Kind::Sha1,
+    Kind::Md5,
+];
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::OriginIp => "origin_ip",
+            Kind::OriginNet => "origin_net",
+            Kind::SenderDomain => "sender_domain",
+            Kind::ReplyToDomain => "reply_to_domain",
+            Kind::ReturnPathDomain => "return_path_domain",
+            Kind::MessageIdDomain => "message_id_domain",
+            Kind::Email => "email",
+            Kind::LinkHost => "link_host",
+            Kind::LinkDomain => "link_domain",
+            Kind::Url => "url",
+            Kind::HostPattern => "host_pattern",
+            Kind::UrlPathShape => "url_path_shape",
+            Kind::Mailer => "mailer",
+            Kind::Layout => "layout",
+            Kind::Sha256 => "sha256",
+            Kind::Sha1 => "sha1",
+            Kind::Md5 => "md5",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        ALL_KINDS.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    /// How much two analyses sharing a (non-benign) value of this kind are linked.
+    pub fn weight(self) -> f64 {
+        match self {
+            Kind::OriginIp => 5.0,
+            Kind::Sha256 => 5.0,
+            Kind::LinkHost => 4.0,
+            Kind::Url => 4.0,
+            Kind::Layout => 4.0,
+            Kind::LinkDomain => 3.0,
+            Kind::SenderDomain => 2.5,
+            Kind::ReplyToDomain => 2.5,
+            Kind::Email => 2.0,
+            Kind::ReturnPathDomain => 2.0,
+            Kind::MessageIdDomain => 2.0,
+            Kind::OriginNet => 1.5,
+            Kind::HostPattern => 1.5,
+            Kind::UrlPathShape => 1.5,
+            Kind::Mailer => 1.0,
+            // Same file as sha256: counted once.
+            Kind::Sha1 | Kind::Md5 => 0.0,
+        }
+    }
+}
+
+/// One indicator of one analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Indicator {
+    pub kind: Kind,
+    pub value: String,
+    /// Linking weight; 0 for benign values.
+    pub weight: f64,
+    /// A big shared provider or a brand's genuine domain.
+    pub benign: bool,
+}
+
+/// At most this many links of one message yield indicators (the rest add nothing to correlation).
+const MAX_LINKS: usize = 64;
+/// At most this many indicators per analysis.
+const MAX_INDICATORS: usize = 400;
+/// Longest value stored, in chars (URLs are cut; a cut URL still matches the same cut URL).
+const MAX_VALUE_CHARS: usize = 2000;
+/// Inline images (logos) are reused by genuine mail and kits alike: they support a link, never make one.
+const INLINE_FILE_WEIGHT: f64 = 1.0;
+
+/// True for a brand's genuine domain (the knowledge base's `Genuine` kind), e.g. amazon.co.jp.
+fn brand_genuine(kb: &BrandKb, host: &str) -> bool {
+    kb.index().owners_of_host(host).iter().any(|(_, kind, _)| *kind == DomainKind::Genuine)
+}
+
+fn benign_host(kb: &BrandKb, host: &str) -> bool {
+    is_shared(host) || brand_genuine(kb, host)
+}
+
+/// The origin network: /24 for IPv4, /48 for IPv6.
+pub fn origin_net(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
+/// Digit runs replaced by `N`: `3-137-150-20.cprapid.com` -> `N-N-N-N.cprapid.com`. None when the host has
+/// fewer than two digit runs (one number in a name is too common to be a pattern).
+pub fn host_pattern(host: &str) -> Option<String> {
+    let mut out = String::with_capacity(host.len());
+    let mut runs = 0;
+    let mut in_digits = false;
+    for c in host.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+                runs += 1;
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    (runs >= 2).then_some(out)
+}
+
+/// Paths too generic to say anything.
+const GENERIC_PATHS: &[&str] = &["/index.html", "/index.php", "/index.htm", "/login", "/signin", "/home", "/en", "/ja"];
+
+/// The shape of a URL's path: numbers become `N`, random-looking tokens `*`, the rest kept (lower case). None
+/// for an empty or generic path.
+pub fn url_path_shape(url: &str) -> Option<String> {
+    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    let path_start = after_scheme.find('/')?;
+    let path = &after_scheme[path_start..];
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mut shape = String::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()).take(12) {
+        shape.push('/');
+        let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+        let letters = seg.bytes().filter(u8::is_ascii_alphabetic).count();
+        if digits == seg.len() {
+            shape.push('N');
+        } else if seg.len() >= 8 && digits > 0 && letters > 0 && !seg.contains('.') {
+            shape.push('*');
+        } else {
+            let mut s = seg.to_lowercase();
+            if s.chars().count() > 40 {
+                s = s.chars().take(40).collect();
+            }
+            shape.push_str(&s);
+        }
+    }
+    if shape.len() < 5 || GENERIC_PATHS.contains(&shape.as_str()) {
+        return None;
+    }
+    Some(shape)
+}
+
+fn host_of_url(url: &str) -> Option<&str> {
+    let after = url.split_once("://")?.1;
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let hostport = &after[..end];
+    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
+    Some(hostport.split(':').next().unwrap_or(hostport))
+}
+
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(MAX_VALUE_CHARS) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+struct Builder<'k> {
+    kb: &'k BrandKb,
+    seen: BTreeSet<(Kind, String)>,
+    out: Vec<Indicator>,
+}
+
+impl Builder<'_> {
+    fn push(&mut self, kind: Kind, value: &str, benign: bool, weight: Option<f64>) {
+        let value = value.trim();
+        if value.is_empty() || self.out.len() >= MAX_INDICATORS {
+            return;
+        }
+        let value = cut(value);
+        if !self.seen.insert((kind, value.clone())) {
+            return;
+        }
+        let weight = if benign { 0.0 } else { weight.unwrap_or_else(|| kind.weight()) };
+        self.out.push(Indicator { kind, value, weight, benign });
+    }
+
+    /// A domain-like value: registrable domain of `host`, benign when shared or a brand's genuine domain.
+    fn domain(&mut self, kind: Kind, host: &str) {
+        let host = domain::normalize_host(host);
+        if let Some(reg) = domain::registrable(&host) {
+            let benign = benign_host(self.kb, &host);
+            self.push(kind, &reg, benign, None);
+        }
+    }
+}
+
+/// The indicators of one analysed message. `raw` gives the layout fingerprint (the HTML is re-read from it);
+/// without it there is none.
+pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicator> {
+    let f = &report.facts;
+    let mut b = Builder { kb, seen: BTreeSet::new(), out: Vec::new() };
+
+    let from_domain = f.from.as_ref().and_then(|m| m.domain.clone());
+    if let Some(o) = &f.origin
+        && let Some(ip) = o.ip
+        && !domain::is_non_public(&ip)
+    {
+        // A relay of a mail platform (Gmail, Outlook, SES) carries everyone's mail: neither its address nor its
+        // network links two senders. A cloud server's exact address is one tenant's (for a while); its
+        // network is everyone's.
+        let relay_name = o.from_name.as_deref().or(o.helo.as_deref()).map(domain::normalize_host);
+        let (ip_benign, net_benign) = match &relay_name {
+            Some(n) if is_mail_platform(n) => (true, true),
+            Some(n) => (false, is_shared(n)),
+            None => {
+                let webmail_sender = from_domain.as_deref().is_some_and(is_mail_platform);
+                (webmail_sender, webmail_sender)
+            }
+        };
+        b.push(Kind::OriginIp, &ip.to_string(), ip_benign, None);
+        b.push(Kind::OriginNet, &origin_net(ip), net_benign, None);
+    }
+    if let Some(d) = &from_domain {
+        b.domain(Kind::SenderDomain, d);
+    }
+    for m in &f.reply_to {
+        if let Some(d) = &m.domain {
+            b.domain(Kind::ReplyToDomain, d);
+        }
+    }
+    if let Some(rp) = &f.return_path
+        && let Some(d) = domain::address_domain(rp)
+    {
+        b.domain(Kind::ReturnPathDomain, &d);
+    }
+    if let Some(mid) = &f.message_id
+        && let Some((_, d)) = mid.rsplit_once('@')
+    {
+        b.domain(Kind::MessageIdDomain, d.trim_end_matches('>'));
+    }
+    // Exact addresses: a scammer's own webmail address is specific; a brand's genuine address is not.
+    let addresses =
+        f.from.iter().chain(f.reply_to.iter()).filter_map(|m| m.address.clone()).chain(f.return_path.clone()).take(16);
+    for a in addresses {
+        if !a.contains('@') {
+            continue;
+        }
+        let a = a.to_lowercase();
+        let benign = domain::address_domain(&a).is_some_and(|d| brand_genuine(kb, &d));
+        b.push(Kind::Email, &a, benign, None);
+    }
+
+    for l in f.links.iter().take(MAX_LINKS) {
+        let host =
+            if l.host.is_empty() { host_of_url(&l.url).unwrap_or("").to_ascii_lowercase() } else { l.host.clone() };
+        if host.is_empty() {
+            continue;
+        }
+        let benign = benign_host(kb, &host);
+        b.push(Kind::LinkHost, &host, benign, None);
+        if let Some(reg) = &l.registrable
+            && *reg != host
+        {
+            b.push(Kind::LinkDomain, reg, benign, None);
+        }
+        // The same exact URL with a specific path is the same campaign even on a shared provider (one Google
+        // Form, one S3 object); on a brand's genuine site it is not.
+        let shape = url_path_shape(&l.url);
+        let specific_path = shape.as_ref().is_some_and(|s| s.len() >= 12);
+        let url_benign = brand_genuine(kb, &host) || (is_shared(&host) && !specific_path);
+        b.push(Kind::Url, &l.url, url_benign, None);
+        if l.ip.is_none()
+            && let Some(p) = host_pattern(&host)
+        {
+            b.push(Kind::HostPattern, &p, benign, None);
+        }
+        if let Some(s) = shape {
+            b.push(Kind::UrlPathShape, &s, benign, None);
+        }
+    }
+
+    if let Some(m) = &f.mailer {
+        let m: String = m.trim().chars().take(100).collect();
+        b.push(Kind::Mailer, &m, false, None);
+    }
+
+    for a in f.attachments.iter().take(32) {
+        let weight = if a.inline { INLINE_FILE_WEIGHT } else { Kind::Sha256.weight() };
+        b.push(Kind::Sha256, &a.sha256, false, Some(weight));
+        b.push(Kind::Sha1, &a.sha1, false, None);
+        b.push(Kind::Md5, &a.md5, false, None);
+    }
+
+    if let Some(raw) = raw
+        && f.content.has_html
+    {
+        for fp in layout_fingerprints(raw) {
+            b.push(Kind::Layout, &fp, false, None);
+        }
+    }
+    b.out
+}
+
+/// Layout fingerprints of the message's HTML bodies (not of attached HTML files), at most 4.
+pub fn layout_fingerprints(raw: &[u8]) -> Vec<String> {
+    let mail = Mail::parse(raw, &Limits::default());
+    mail.bodies()
+        .iter()
+        .filter(|b| b.kind == BodyKind::Html && !b.is_attachment)
+        .filter_map(|b| layout::fingerprint(&b.text))
+        .take(4)
+        .collect()
+}
+
+/// True when the analysis counts as flagged for correlation (phishing or suspicious).
+pub fn flagged(v: Verdict) -> bool {
+    v != Verdict::Clean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phishlens_core::brands;
+    use phishlens_core::model::{Facts, Link, Mailbox, Origin};
+
+    fn report(facts: Facts) -> Report {
+        // Built by the pipeline so that new Report fields need no change here.
+        let mut r = phishlens_core::analyze(b"", &phishlens_core::Config::default());
+        r.facts = facts;
+        r.verdict = Verdict::Phishing;
+        r
+    }
+
+    fn link(url: &str, host: &str, reg: Option<&str>) -> Link {
+        Link { url: url.into(), host: host.into(), registrable: reg.map(Into::into), ..Default::default() }
+    }
+
+    fn find(v: &[Indicator], k: Kind) -> Vec<&Indicator> {
+        v.iter().filter(|i| i.kind == k).collect()
+    }
+
+    #[test]
+    fn patterns_and_shapes() {
+        assert_eq!(host_pattern("3-137-150-20.cprapid.com").as_deref(), Some("N-N-N-N.cprapid.com"));
+        assert_eq!(host_pattern("mail2.example.com"), None);
+        assert_eq!(url_path_shape("https://x.cn/ap/signin/12345?x=1").as_deref(), Some("/ap/signin/N"));
+        assert_eq!(url_path_shape("https://x.cn/u/a8f9c2d1e0b7/login.php").as_deref(), Some("/u/*/login.php"));
+        assert_eq!(url_path_shape("https://x.cn/"), None);
+        assert_eq!(url_path_shape("https://x.cn/login"), None);
+        assert_eq!(origin_net("121.50.46.57".parse().unwrap()), "121.50.46.0/24");
+        assert_eq!(origin_net("2001:db8:1234:5678::1".parse().unwrap()), "2001:db8:1234::/48");
+    }
+
+    #[test]
+    fn kagoya_style_message_yields_ip_net_host_and_pattern() {
+        let facts = Facts {
+            from: Some(Mailbox {
+                display_name: None,
+                address: Some("support@kagoya.jp".into()),
+                domain: Some("kagoya.jp".into()),
+            }),
+            origin: Some(Origin { ip: Some("121.50.46.57".parse().unwrap()), ..Default::default() }),
+            links: vec![link(
+                "https://3-137-150-20.cprapid.com:2083/",
+                "3-137-150-20.cprapid.com",
+                Some("3-137-150-20.cprapid.com"),
+            )],
+            message_id: Some("71b4e43ad1e693b3fe671fdc77b12a7e@localhost.localdomain".into()),
+            ..Default::default()
+        };
+        let v = extract(&report(facts), None, brands::builtin());
+        assert_eq!(find(&v, Kind::OriginIp)[0].value, "121.50.46.57");
+        assert_eq!(find(&v, Kind::OriginIp)[0].weight, 5.0);
+        assert_eq!(find(&v, Kind::OriginNet)[0].value, "121.50.46.0/24");
+        assert_eq!(find(&v, Kind::LinkHost)[0].value, "3-137-150-20.cprapid.com");
+        assert_eq!(find(&v, Kind::HostPattern)[0].value, "N-N-N-N.cprapid.com");
+        // localhost.localdomain has no registrable domain: nothing to link on.
+        assert!(find(&v, Kind::MessageIdDomain).is_empty());
+    }
+
+    #[test]
+    fn shared_providers_weigh_nothing() {
+        let facts = Facts {
+            from: Some(Mailbox {
+                display_name: None,
+                address: Some("someone@gmail.com".into()),
+                domain: Some("gmail.com".into()),
+            }),
+            origin: Some(Origin {
+                ip: Some("209.85.220.41".parse().unwrap()),
+                from_name: Some("mail-sor-f41.google.com".into()),
+                ..Default::default()
+            }),
+            links: vec![link("https://storage.googleapis.com/", "storage.googleapis.com", Some("googleapis.com"))],
+            ..Default::default()
+        };
+        let v = extract(&report(facts), None, brands::builtin());
+        for k in [Kind::OriginIp, Kind::OriginNet, Kind::SenderDomain, Kind::LinkHost, Kind::LinkDomain, Kind::Url] {
+            let got = find(&v, k);
+            assert!(!got.is_empty(), "{k:?} missing");
+            assert!(got.iter().all(|i| i.weight == 0.0 && i.benign), "{k:?}: {got:?}");
+        }
+        // The exact address of a webmail sender is still specific.
+        assert_eq!(find(&v, Kind::Email)[0].weight, Kind::Email.weight());
+    }
+
+    #[test]
+    fn hostile_urls_do_not_panic() {
+        for u in ["", "://", "http://", "https://@:/", "a://\u{3042}/\u{3044}", "https://x/%%%/////////"] {
+            let _ = url_path_shape(u);
+            let _ = host_of_url(u);
+            let _ = host_pattern(u);
+        }
+    }
+}

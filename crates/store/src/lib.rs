@@ -1,0 +1,175 @@
+//! phishlens-store: the memory of phishlens.
+//!
+//! Every analysis can be saved (message hashes, the report, verdict, normalised indicators, optionally the raw
+//! message) so that the next one can say "the same origin IP sent the KAGOYA 'Active! mail' notice two weeks
+//! ago" and so that stored analyses can be grouped into campaigns and shared as CSV or STIX 2.1.
+//!
+//! Storage sits behind the [`Store`] trait: the analysis code (and the CLI) only talk to the trait, so a
+//! shared PostgreSQL backend for teams can be added next to [`SqliteStore`] without touching them.
+//! What is backend-independent lives in its own modules: which indicators a report yields and how much each
+//! one links two analyses ([`indicators`]), the HTML layout fingerprint ([`layout`]), how matches become
+//! "seen before" entries and findings ([`correlate`]), campaign clustering ([`campaigns`]) and export
+//! ([`export`]).
+
+pub mod campaigns;
+pub mod correlate;
+pub mod export;
+pub mod indicators;
+pub mod layout;
+mod path;
+mod providers;
+pub mod sqlite;
+
+pub use campaigns::{Campaign, CampaignOptions};
+pub use indicators::{Indicator, Kind};
+pub use path::{default_db_path, resolve_db_path};
+pub use sqlite::SqliteStore;
+
+use phishlens_core::Report;
+use serde::Serialize;
+
+/// What went wrong with the store. Storage errors never stop an analysis: the caller reports them and goes on.
+#[derive(Debug)]
+pub enum StoreError {
+    /// Opening, creating or securing the database file.
+    Io(String),
+    /// The database said no (locked for too long, corrupt, full disk, ...).
+    Db(String),
+    /// The database was written by a newer phishlens whose schema this one does not know.
+    TooNew { found: i64, known: i64 },
+    /// Asked for something that is not there.
+    NotFound(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Io(e) => write!(f, "store: {e}"),
+            StoreError::Db(e) => write!(f, "store database: {e}"),
+            StoreError::TooNew { found, known } => write!(
+                f,
+                "store database has schema version {found}, newer than this phishlens knows ({known}): upgrade phishlens"
+            ),
+            StoreError::NotFound(what) => write!(f, "not in the store: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How one analysis is recorded.
+#[derive(Debug, Clone, Default)]
+pub struct RecordOptions {
+    /// Keep the raw message (so it can be re-analysed with newer rules). `--no-raw` sets this to false.
+    pub keep_raw: bool,
+    /// Where the message came from (file path, `-`, mbox path#n), shown in `history`.
+    pub source: Option<String>,
+    /// "Now" in unix seconds; None means the system clock (tests set it).
+    pub now: Option<i64>,
+    /// Look up earlier analyses and fill `seen_before` / memory findings. False stores only.
+    pub correlate: bool,
+}
+
+/// What `record` saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Recorded {
+    pub analysis_id: i64,
+    /// Row id of the message (one per distinct sha256 of the raw bytes).
+    pub message_id: i64,
+    /// False when the same bytes had been stored before: a second analysis of a known message.
+    pub new_message: bool,
+}
+
+/// One stored analysis, as listed by `history` and used by campaigns.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AnalysisRow {
+    pub id: i64,
+    pub message_id: i64,
+    pub sha256: String,
+    pub analysed_at: i64,
+    pub received_at: Option<i64>,
+    pub source: Option<String>,
+    pub subject: Option<String>,
+    pub verdict: String,
+    pub score: f64,
+    /// Brand ids the message claimed.
+    pub brands: Vec<String>,
+    /// A later analysis of the same message replaced this one (re-analysis).
+    pub superseded: bool,
+    pub has_raw: bool,
+}
+
+impl AnalysisRow {
+    pub fn flagged(&self) -> bool {
+        self.verdict != "clean"
+    }
+    /// When the message was received if known, else when it was analysed.
+    pub fn when(&self) -> i64 {
+        self.received_at.unwrap_or(self.analysed_at)
+    }
+}
+
+/// One stored indicator row.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorRow {
+    pub analysis_id: i64,
+    pub kind: String,
+    pub value: String,
+    /// How much sharing it links two analyses (0: never links, e.g. gmail.com).
+    pub weight: f64,
+    /// A big shared provider or a brand's genuine domain: kept for search, never exported as an IOC.
+    pub benign: bool,
+}
+
+/// Filters of `history`. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub verdict: Option<String>,
+    pub brand: Option<String>,
+    /// An indicator value (IP, domain, host, URL, address, hash): analyses that have it, of any kind.
+    pub indicator: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Include analyses replaced by a re-analysis of the same message.
+    pub include_superseded: bool,
+    pub limit: Option<usize>,
+}
+
+/// A stored analysis in full.
+#[derive(Debug, Clone)]
+pub struct StoredAnalysis {
+    pub row: AnalysisRow,
+    /// The report as stored: the serialised `Report` when the raw message was not kept, else the part that
+    /// cannot be recomputed (verdict, score, finding ids and params, memory findings, `seen_before`).
+    pub report: serde_json::Value,
+    pub indicators: Vec<IndicatorRow>,
+}
+
+/// The storage interface. Implementations must make `record` atomic: when it returns Ok, the analysis,
+/// its message and its indicators are durable; when the process dies before, none of them are visible.
+pub trait Store: Send + Sync {
+    /// Correlate `report` with earlier analyses (filling `report.seen_before` and adding `memory.*`
+    /// findings, which may change the verdict) and save it, all in one transaction. `raw` is the message as
+    /// analysed (hashed always, kept when `opts.keep_raw`).
+    fn record(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Recorded>;
+    /// One analysis with its report and indicators.
+    fn analysis(&self, id: i64) -> Result<Option<StoredAnalysis>>;
+    /// The raw message of an analysis, if it was kept.
+    fn raw_message(&self, analysis_id: i64) -> Result<Option<Vec<u8>>>;
+    /// Analyses, newest first.
+    fn history(&self, filter: &HistoryFilter) -> Result<Vec<AnalysisRow>>;
+    /// Every current (not superseded) analysis and all its indicators with weight > 0: the input of campaign
+    /// clustering.
+    fn current(&self) -> Result<(Vec<AnalysisRow>, Vec<IndicatorRow>)>;
+    /// Indicators of the given analyses (all kinds, benign ones included).
+    fn indicators_of(&self, analysis_ids: &[i64]) -> Result<Vec<IndicatorRow>>;
+}
+
+/// Unix seconds now.
+pub(crate) fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,558 @@
+//! The embedded store: one SQLite file (bundled SQLite, extension loading not compiled in).
+//!
+//! Durability: WAL journal, `synchronous = NORMAL`, one IMMEDIATE transaction per recorded analysis. A
+//! transaction that returned is in the WAL and survives the process being killed (Ctrl-C, crash, OOM); one
+//! that did not return is rolled back on next open. (NORMAL may lose the last transactions on power loss, not
+//! on a process crash; that is the usual trade for WAL and keeps a write at tens of microseconds.)
+//! Concurrency: one connection per `SqliteStore` behind a mutex (a batch's workers take turns; the section is
+//! short), and other processes wait on SQLite's lock (`busy_timeout`) instead of failing.
+//! Privacy: the file is created owner-only (0600) before SQLite opens it; SQLite gives its -wal/-shm files the
+//! database file's permissions.
+
+use crate::correlate::{self, Match};
+use crate::indicators::{self, Indicator};
+use crate::{
+    AnalysisRow, HistoryFilter, IndicatorRow, RecordOptions, Recorded, Result, Store, StoreError, StoredAnalysis,
+};
+use phishlens_core::Report;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use sha2::Digest;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Migrations, in order. Index + 1 is the schema version they bring the database to. Never edit a released
+/// one: add the next.
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_memory.sql")];
+
+/// The schema version this code writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Earlier analyses read per indicator value: the newest ones; a value shared by more is a shared resource.
+const MATCHES_PER_VALUE: i64 = 24;
+/// Earlier analyses read in full per recorded one (the strongest candidates).
+const MAX_CANDIDATES: usize = 3 * correlate::MAX_SEEN;
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+/// Create the file owner-only if it does not exist yet (and its directory, owner-only too).
+fn create_private(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Io(format!("{}: {e}", path.display()))),
+    }
+}
+
+fn configure(conn: &Connection, file: bool) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+    if file {
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(db_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Db(format!("could not switch to WAL (journal_mode {mode})")));
+        }
+    }
+    // A 64 MiB page cache and memory-mapped reads: correlation reads index pages all over the file.
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
+         PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Bring the schema to `SCHEMA_VERSION`, one migration per transaction. Safe when several processes open the
+/// same new file at once: the version is read again under the write lock.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { found: version, known: SCHEMA_VERSION });
+        }
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let Some(sql) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) else {
+            return Err(StoreError::Db(format!("unknown schema version {version}")));
+        };
+        tx.execute_batch(sql).map_err(db_err)?;
+        if version + 1 == 2 {
+            fill_value_keys(&tx).map_err(db_err)?;
+        }
+        tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1)).map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+    }
+}
+
+/// The lookup key of an indicator: FNV-1a (64 bit) of `kind NUL value`. Stable across versions and platforms
+/// (it is stored); a collision only adds a candidate that the strength threshold then judges.
+pub fn value_key(kind: &str, value: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in kind.bytes().chain(std::iter::once(0)).chain(value.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// Migration 2's data step: keys for indicator rows written before keys existed.
+fn fill_value_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String, String)> = tx
+        .prepare("SELECT rowid, kind, value FROM indicators WHERE vkey IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut up = tx.prepare("UPDATE indicators SET vkey = ?3 WHERE rowid = ?1 AND kind = ?2")?;
+    for (rowid, k, v) in rows {
+        let key = value_key(&k, &v);
+        up.execute(params![rowid, k, key])?;
+    }
+    Ok(())
+}
+
+const ROW_COLUMNS: &str = "a.id, a.message_id, m.sha256, a.analysed_at, a.received_at, a.source, a.subject, a.verdict, \
+     a.score, a.brands, a.superseded, EXISTS (SELECT 1 FROM raws r WHERE r.message_id = m.id)";
+
+fn analysis_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnalysisRow> {
+    let brands: String = r.get(9)?;
+    Ok(AnalysisRow {
+        id: r.get(0)?,
+        message_id: r.get(1)?,
+        sha256: r.get(2)?,
+        analysed_at: r.get(3)?,
+        received_at: r.get(4)?,
+        source: r.get(5)?,
+        subject: r.get(6)?,
+        verdict: r.get(7)?,
+        score: r.get(8)?,
+        brands: brands.split(',').filter(|b| !b.is_empty()).map(str::to_string).collect(),
+        superseded: r.get::<_, i64>(10)? != 0,
+        has_raw: r.get::<_, i64>(11)? != 0,
+    })
+}
+
+fn indicator_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndicatorRow> {
+    Ok(IndicatorRow {
+        analysis_id: r.get(0)?,
+        kind: r.get(1)?,
+        value: r.get(2)?,
+        weight: r.get(3)?,
+        benign: r.get::<_, i64>(4)? != 0,
+    })
+}
+
+/// When the message was received: the top (recipient-side) dated hop, else its Date header.
+fn received_at(report: &Report) -> Option<i64> {
+    report.facts.hops.iter().find_map(|h| h.timestamp).or(report.facts.date)
+}
+
+/// The stored JSON document. Without the raw message it is the whole `Report` as serialised by serde (facts,
+/// findings with ids, params and evidence, iocs, seen_before, verdict, score): all there will ever be. With
+/// the raw message, the facts can be recomputed, so only what cannot is kept (verdict, score, finding ids and
+/// params, the memory findings with evidence, seen_before): a fifth of the size and of the time.
+fn report_document(report: &Report, full: bool) -> String {
+    if full {
+        return serde_json::to_string(report).unwrap_or_else(|_| "{}".to_string());
+    }
+    let findings: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            if f.id.starts_with("memory.") {
+                serde_json::json!({ "id": f.id, "weight": f.weight, "params": f.params, "evidence": f.evidence })
+            } else {
+                serde_json::json!({ "id": f.id, "weight": f.weight, "params": f.params })
+            }
+        })
+        .collect();
+    serde_json::json!({
+        "verdict": report.verdict,
+        "score": report.score,
+        "subject": report.facts.subject,
+        "findings": findings,
+        "seen_before": report.seen_before,
+        "partial": true,
+    })
+    .to_string()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Normalise a value typed by a user for `history --indicator`: undo defanging, lower-case hosts.
+pub fn normalise_query(v: &str) -> String {
+    let v = v.trim().replace("[.]", ".").replace("(.)", ".").replace("[@]", "@").replace("[:]", ":");
+    let v = if let Some(r) = v.strip_prefix("hxxps://") {
+        format!("https://{r}")
+    } else if let Some(r) = v.strip_prefix("hxxp://") {
+        format!("http://{r}")
+    } else {
+        v
+    };
+    if v.contains("://") { v } else { v.to_lowercase() }
+}
+
+/// Append `clause` with its one `?` numbered as the next parameter.
+fn push_arg(sql: &mut String, args: &mut Vec<rusqlite::types::Value>, clause: &str, v: rusqlite::types::Value) {
+    args.push(v);
+    sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+}
+
+impl SqliteStore {
+    /// Open (creating owner-only if needed) and migrate the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        create_private(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+        configure(&conn, true)?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore { conn: Mutex::new(conn), path: Some(path.to_path_buf()) })
+    }
+
+    /// A database in memory (tests, benchmarks of correlation alone).
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        let mut conn = Connection::open_in_memory().map_err(db_err)?;
+        configure(&conn, false)?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore { conn: Mutex::new(conn), path: None })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.lock().query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic in another thread while holding the lock leaves the connection usable (SQLite rolls back the
+        // open transaction when it is dropped).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Earlier analyses sharing the indicators. Two steps, both on indexes: the newest analysis ids per value
+    /// (an index-only query), then the rows of the strongest candidates only.
+    fn lookup(
+        tx: &rusqlite::Transaction<'_>,
+        inds: &[Indicator],
+        exclude_message: Option<i64>,
+    ) -> rusqlite::Result<Vec<Match>> {
+        let mut ids_stmt = tx.prepare_cached(
+            "SELECT analysis_id FROM indicators WHERE vkey = ?1 AND weight > 0 ORDER BY analysis_id DESC LIMIT ?2",
+        )?;
+        let mut hits: Vec<(usize, i64)> = Vec::new();
+        let mut strength: HashMap<i64, f64> = HashMap::new();
+        for (n, ind) in inds.iter().enumerate().filter(|(_, i)| i.weight > 0.0) {
+            let key = value_key(ind.kind.as_str(), &ind.value);
+            let ids = ids_stmt.query_map(params![key, MATCHES_PER_VALUE], |r| r.get(0))?;
+            for id in ids {
+                let id: i64 = id?;
+                hits.push((n, id));
+                *strength.entry(id).or_insert(0.0) += ind.weight;
+            }
+        }
+        // Only candidates that can reach "seen before" are read, strongest first, a bounded number.
+        let mut candidates: Vec<(i64, f64)> =
+            strength.into_iter().filter(|(_, s)| *s >= correlate::SEEN_MIN_STRENGTH).collect();
+        candidates.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)));
+        candidates.truncate(MAX_CANDIDATES);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1 \
+             AND a.superseded = 0 AND a.message_id <> ?2"
+        );
+        let mut row_stmt = tx.prepare_cached(&sql)?;
+        let mut rows: HashMap<i64, AnalysisRow> = HashMap::new();
+        for (id, _) in &candidates {
+            if let Some(row) =
+                row_stmt.query_row(params![id, exclude_message.unwrap_or(-1)], analysis_row).optional()?
+            {
+                rows.insert(*id, row);
+            }
+        }
+        let mut out = Vec::new();
+        for (n, id) in hits {
+            if let (Some(row), Some(ind)) = (rows.get(&id), inds.get(n)) {
+                out.push(Match { kind: ind.kind, value: ind.value.clone(), weight: ind.weight, earlier: row.clone() });
+            }
+        }
+        Ok(out)
+    }
+
+    fn record_inner(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> rusqlite::Result<Recorded> {
+        let now = opts.now.unwrap_or_else(crate::now_secs);
+        let sha256 = hex(&sha2::Sha256::digest(raw));
+        let kb = phishlens_core::brands::builtin();
+        let inds = indicators::extract(report, Some(raw), kb);
+        let core_flagged = indicators::flagged(report.verdict);
+
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<i64> = tx
+            .prepare_cached("SELECT id FROM messages WHERE sha256 = ?1")?
+            .query_row(params![sha256], |r| r.get(0))
+            .optional()?;
+
+        if opts.correlate {
+            let matches = Self::lookup(&tx, &inds, existing)?;
+            let seen = correlate::seen_before(matches, core_flagged);
+            let mut extra = correlate::findings(&seen);
+            if let Some(mid) = existing {
+                let sql = format!(
+                    "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id \
+                     WHERE a.message_id = ?1 ORDER BY a.id DESC LIMIT 1"
+                );
+                let last = tx.prepare_cached(&sql)?.query_row(params![mid], analysis_row).optional()?;
+                if let Some(last) = last {
+                    extra.push(correlate::same_message(&last));
+                }
+            }
+            report.seen_before = seen.into_iter().map(|s| s.entry).collect();
+            if !extra.is_empty() {
+                report.add_findings(extra);
+            }
+        }
+
+        let message_id = match existing {
+            Some(id) => {
+                if opts.keep_raw {
+                    tx.prepare_cached("INSERT OR IGNORE INTO raws (message_id, raw) VALUES (?1, ?2)")?
+                        .execute(params![id, raw])?;
+                }
+                tx.prepare_cached("UPDATE analyses SET superseded = 1 WHERE message_id = ?1 AND superseded = 0")?
+                    .execute(params![id])?;
+                id
+            }
+            None => {
+                let sha1 = hex(&sha1::Sha1::digest(raw));
+                let md5 = hex(&md5::Md5::digest(raw));
+                tx.prepare_cached(
+                    "INSERT INTO messages (sha256, sha1, md5, size, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    sha256,
+                    sha1,
+                    md5,
+                    i64::try_from(raw.len()).unwrap_or(i64::MAX),
+                    now
+                ])?;
+                let id = tx.last_insert_rowid();
+                if opts.keep_raw {
+                    tx.prepare_cached("INSERT INTO raws (message_id, raw) VALUES (?1, ?2)")?
+                        .execute(params![id, raw])?;
+                }
+                id
+            }
+        };
+
+        let mut brands: Vec<&str> = report.facts.brands.iter().map(|b| b.brand_id.as_str()).collect();
+        brands.sort_unstable();
+        brands.dedup();
+        let brands = format!(",{},", brands.join(","));
+        let doc = report_document(report, !opts.keep_raw);
+        tx.prepare_cached(
+            "INSERT INTO analyses (message_id, analysed_at, received_at, source, subject, verdict, score, \
+             flagged, superseded, brands, tool_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)",
+        )?
+        .execute(params![
+            message_id,
+            now,
+            received_at(report),
+            opts.source,
+            report.facts.subject,
+            report.verdict.as_str(),
+            report.score,
+            i64::from(indicators::flagged(report.verdict)),
+            brands,
+            env!("CARGO_PKG_VERSION"),
+        ])?;
+        let analysis_id = tx.last_insert_rowid();
+        tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?
+            .execute(params![analysis_id, doc])?;
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO indicators (analysis_id, kind, value, weight, benign, vkey) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for i in &inds {
+                let key = value_key(i.kind.as_str(), &i.value);
+                ins.execute(params![analysis_id, i.kind.as_str(), i.value, i.weight, i64::from(i.benign), key])?;
+            }
+        }
+        tx.commit()?;
+        Ok(Recorded { analysis_id, message_id, new_message: existing.is_none() })
+    }
+}
+
+impl Store for SqliteStore {
+    fn record(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Recorded> {
+        // On error the report may have gained seen_before entries from a rolled-back lookup: clear them so the
+        // output never claims what the store does not hold.
+        self.record_inner(raw, report, opts).map_err(|e| {
+            report.seen_before.clear();
+            db_err(e)
+        })
+    }
+
+    fn analysis(&self, id: i64) -> Result<Option<StoredAnalysis>> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, (SELECT json FROM reports WHERE analysis_id = a.id) FROM analyses a \
+             JOIN messages m ON m.id = a.message_id WHERE a.id = ?1"
+        );
+        let found = conn
+            .query_row(&sql, params![id], |r| {
+                Ok((analysis_row(r)?, r.get::<_, Option<String>>(12)?.unwrap_or_default()))
+            })
+            .optional()
+            .map_err(db_err)?;
+        let Some((row, json)) = found else { return Ok(None) };
+        let report = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+        drop(conn);
+        let indicators = self.indicators_of(&[id])?;
+        Ok(Some(StoredAnalysis { row, report, indicators }))
+    }
+
+    fn raw_message(&self, analysis_id: i64) -> Result<Option<Vec<u8>>> {
+        self.lock()
+            .query_row(
+                "SELECT r.raw FROM analyses a JOIN raws r ON r.message_id = a.message_id WHERE a.id = ?1",
+                params![analysis_id],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(db_err)
+    }
+
+    fn history(&self, f: &HistoryFilter) -> Result<Vec<AnalysisRow>> {
+        let mut sql = format!("SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE 1=1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if !f.include_superseded {
+            sql.push_str(" AND a.superseded = 0");
+        }
+        if let Some(v) = &f.verdict {
+            push_arg(&mut sql, &mut args, " AND a.verdict = ?", v.to_lowercase().into());
+        }
+        if let Some(b) = &f.brand {
+            push_arg(&mut sql, &mut args, " AND a.brands LIKE ?", format!("%,{},%", b.to_lowercase()).into());
+        }
+        if let Some(i) = &f.indicator {
+            // Any kind: the value's key under every kind.
+            let v = normalise_query(i);
+            let mut clause = String::from(" AND a.id IN (SELECT analysis_id FROM indicators WHERE vkey IN (");
+            for (n, k) in crate::indicators::ALL_KINDS.iter().enumerate() {
+                args.push(value_key(k.as_str(), &v).into());
+                clause.push_str(&format!("{}?{}", if n > 0 { ", " } else { "" }, args.len()));
+            }
+            clause.push_str("))");
+            sql.push_str(&clause);
+        }
+        if let Some(s) = f.since {
+            push_arg(&mut sql, &mut args, " AND coalesce(a.received_at, a.analysed_at) >= ?", s.into());
+        }
+        if let Some(u) = f.until {
+            push_arg(&mut sql, &mut args, " AND coalesce(a.received_at, a.analysed_at) < ?", u.into());
+        }
+        let limit = f.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        push_arg(&mut sql, &mut args, " ORDER BY a.id DESC LIMIT ?", limit.into());
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&sql).map_err(db_err)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), analysis_row).map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    fn current(&self) -> Result<(Vec<AnalysisRow>, Vec<IndicatorRow>)> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.superseded = 0 \
+             ORDER BY a.id"
+        );
+        let rows = conn
+            .prepare(&sql)
+            .and_then(|mut s| s.query_map([], analysis_row)?.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db_err)?;
+        let inds = conn
+            .prepare(
+                "SELECT i.analysis_id, i.kind, i.value, i.weight, i.benign FROM indicators i \
+                 JOIN analyses a ON a.id = i.analysis_id WHERE a.superseded = 0 AND i.weight > 0",
+            )
+            .and_then(|mut s| s.query_map([], indicator_row)?.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db_err)?;
+        Ok((rows, inds))
+    }
+
+    fn indicators_of(&self, analysis_ids: &[i64]) -> Result<Vec<IndicatorRow>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT analysis_id, kind, value, weight, benign FROM indicators WHERE analysis_id = ?1 \
+                 ORDER BY kind, value",
+            )
+            .map_err(db_err)?;
+        let mut out = Vec::new();
+        for id in analysis_ids {
+            let rows = stmt.query_map(params![id], indicator_row).map_err(db_err)?;
+            for r in rows {
+                out.push(r.map_err(db_err)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_defanged_queries() {
+        assert_eq!(normalise_query("121[.]50[.]46[.]57"), "121.50.46.57");
+        assert_eq!(normalise_query("hxxps://www[.]4ztfqg8[.]cn"), "https://www.4ztfqg8.cn");
+        assert_eq!(normalise_query("Kagoya.JP"), "kagoya.jp");
+    }
+
+    #[test]
+    fn fresh_database_is_at_the_current_version() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+}
