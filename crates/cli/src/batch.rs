@@ -21,6 +21,8 @@ pub enum Format {
 }
 
 pub struct Options {
+    /// Saves each analysis and adds what earlier ones share with it (None: --no-store).
+    pub recorder: Option<crate::memory::Recorder>,
     pub format: Format,
     pub lang: Lang,
     pub color: bool,
@@ -121,6 +123,11 @@ pub fn run(
                             let mut report = phishlens_core::analyze(&bytes, &cfg);
                             if let Some(n) = net {
                                 n.enrich(&mut report, &bytes);
+                            }
+                            if let Some(rec) = &opts.recorder
+                                && let Err(e) = rec.record(&bytes, &mut report, &source)
+                            {
+                                eprintln!("phishlens: {source}: not stored: {e}");
                             }
                             let rendered = render_one(&report, &source, opts, batch);
                             let record = Record::of(&source, &report);

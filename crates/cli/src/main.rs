@@ -5,6 +5,7 @@
 mod batch;
 mod eval;
 mod inputs;
+mod memory;
 mod network;
 mod summary;
 
@@ -38,6 +39,16 @@ enum Command {
     /// Measure the verdicts against labelled mail (offline): detection and false-positive rates, findings by
     /// label, misses and false positives.
     Eval(EvalArgs),
+    /// Past analyses in the store: filter by verdict, brand, indicator, date.
+    History(memory::HistoryArgs),
+    /// Re-render a stored analysis (re-analysed with the current rules when its raw message was kept).
+    Show(memory::ShowArgs),
+    /// Re-run the analysis of stored messages with the current rules.
+    Reanalyze(memory::ReanalyzeArgs),
+    /// Stored analyses grouped into campaigns by shared infrastructure; `campaigns show ID` for one.
+    Campaigns(memory::CampaignsArgs),
+    /// Indicators of an analysis or a campaign as CSV or a STIX 2.1 bundle.
+    Export(memory::ExportArgs),
 }
 
 #[derive(Args)]
@@ -125,6 +136,8 @@ struct AnalyzeArgs {
     no_progress: bool,
     #[command(flatten)]
     network: network::NetworkArgs,
+    #[command(flatten)]
+    store: memory::StoreArgs,
 }
 
 #[derive(Args)]
@@ -177,7 +190,9 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode, String> {
         || args.paths.iter().any(|p| std::path::Path::new(p).is_dir());
     let lang = args.common.lang.unwrap_or_else(Lang::from_env);
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let recorder = memory::Recorder::open(&args.store)?;
     let opts = Options {
+        recorder,
         format: args.common.format,
         lang,
         color: color(&args.common),
@@ -275,6 +290,14 @@ fn main() -> ExitCode {
         Command::Analyze(a) => analyze(a),
         Command::Url(u) => url(u),
         Command::Eval(e) => eval(e),
+        Command::History(a) => memory::history(a),
+        Command::Show(a) => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            memory::show(a, &Config::default(), color)
+        }
+        Command::Reanalyze(a) => memory::reanalyze(a, &Config::default()),
+        Command::Campaigns(a) => memory::campaigns(a),
+        Command::Export(a) => memory::export(a),
     };
     match result {
         Ok(code) => code,

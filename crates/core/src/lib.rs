@@ -40,9 +40,40 @@ pub fn analyze(raw: &[u8], cfg: &Config) -> Report {
     headers::extract(&mail, cfg, &mut facts);
     let visible_text = links::extract(&mail, cfg, &mut facts);
     content::extract(&mail, &visible_text, cfg, &mut facts);
-    attachments::extract(&mail, cfg, &mut facts);
+    if quishing_plausible(&facts, &visible_text) {
+        attachments::extract(&mail, cfg, &mut facts);
+    } else {
+        // Decoding images for QR codes is the most expensive step; a mail that already offers several links to
+        // click has no need to hide one in a QR code, so its images are hashed but not decoded.
+        let no_qr = Config { limits: config::Limits { max_qr_image_bytes: 0, ..cfg.limits.clone() }, ..cfg.clone() };
+        attachments::extract(&mail, &no_qr, &mut facts);
+    }
     identity::extract(&visible_text, kb, &mut facts);
     judge::judge(facts, &visible_text, kb, cfg)
+}
+
+/// Links a reader can click (not images or style sheets loaded by the HTML).
+fn clickable_links(facts: &model::Facts) -> usize {
+    facts.links.iter().filter(|l| l.sources.iter().any(|s| *s != model::LinkSource::Src)).count()
+}
+
+/// Words a quishing mail uses to make the reader scan its code (the code itself is an image, so the text has
+/// to ask for it), in the languages of the lexicons.
+const QR_WORDS: &[&str] = &["qr", "scan", "スキャン", "読み取", "読取", "escane", "digitaliz", "scannen", "numéris", "escanea"];
+
+/// Quishing hides the one link in a QR code so that link scanners miss it. Decoding images is the most
+/// expensive step of the analysis, so it runs only where a QR code is plausible: few links to click, and a text
+/// that asks the reader to scan something, or hardly any text at all (the whole message is an image).
+fn quishing_plausible(facts: &model::Facts, visible_text: &str) -> bool {
+    if clickable_links(facts) > 3 {
+        return false;
+    }
+    let subject = facts.subject.as_deref().unwrap_or("");
+    let says_scan = |t: &str| {
+        let lower = t.to_lowercase();
+        QR_WORDS.iter().any(|w| lower.contains(w))
+    };
+    visible_text.trim().chars().nth(300).is_none() || says_scan(subject) || says_scan(visible_text)
 }
 
 /// Analyse a bare URL (from an SMS or a chat): the link checks and the brand checks, nothing else.

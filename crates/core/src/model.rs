@@ -51,6 +51,9 @@ pub struct Origin {
     pub hop_index: usize,
     /// Why this hop was chosen, in English, for the report (e.g. "first hop received by a trusted relay").
     pub reason: String,
+    /// The same in Japanese, for the Japanese report.
+    #[serde(skip)]
+    pub reason_ja: String,
 }
 
 /// What the receiving server recorded at delivery (Authentication-Results / Received-SPF at the trusted top).

@@ -16,13 +16,15 @@ pub struct CampaignOptions {
     /// Minimum link strength between two analyses (default 4: an exact origin IP, link host, URL or layout
     /// alone; or a sender domain with a /24 and a host pattern).
     pub min_strength: f64,
-    /// Values shared by more analyses than this are ignored.
+    /// Values shared by more analyses than this are ignored: at that point they are shared infrastructure (a
+    /// mailing service's click tracker, an image host), and single-linkage clustering through them would chain
+    /// unrelated mail into one giant campaign.
     pub max_group: usize,
 }
 
 impl Default for CampaignOptions {
     fn default() -> Self {
-        CampaignOptions { min_strength: 4.0, max_group: 500 }
+        CampaignOptions { min_strength: 4.0, max_group: 40 }
     }
 }
 

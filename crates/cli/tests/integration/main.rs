@@ -2,6 +2,7 @@
 
 mod batch;
 mod corpus;
+mod memory;
 mod network;
 mod schema;
 mod seeds;

@@ -19,7 +19,12 @@ pub fn corpus() -> Option<PathBuf> {
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_phishlens"));
-    c.env_remove("LANG").env_remove("LC_ALL").env_remove("LC_MESSAGES").env("NO_COLOR", "1");
+    // No test writes to the user's data directory: stores are opt-in per test (with --db).
+    c.env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("NO_COLOR", "1")
+        .env("PHISHLENS_NO_STORE", "1");
     c
 }
 

@@ -146,7 +146,10 @@ fn auth_copies(mail: &Mail, parsed: &[Received], trusted: usize, cfg: &Config) -
         let is_trusted = match lowest {
             None => false,
             Some(l) if received_seen <= l => {
-                written_above[kind] |= received_seen == l;
+                // Only the writer of the lowest trusted line counts: a copy stamped here by a server higher up
+                // (Gmail puts its results just below its own Received, so above the next one) says nothing
+                // about where the writer of line `l` puts its own.
+                written_above[kind] |= received_seen == l && written_by_hop(&parsed_value, parsed.get(l));
                 true
             }
             Some(l) if received_seen == l + 1 => {
@@ -166,6 +169,14 @@ fn auth_copies(mail: &Mail, parsed: &[Received], trusted: usize, cfg: &Config) -
         });
     }
     out
+}
+
+/// Whether an authentication header names the server that wrote `hop` (no name: assume it does, as before).
+fn written_by_hop(value: &AuthResults, hop: Option<&Received>) -> bool {
+    match (value.authserv_id.as_deref(), hop.and_then(|h| h.by.as_deref())) {
+        (Some(id), Some(by)) => origin::same_org(id, by),
+        _ => true,
+    }
 }
 
 /// The delivery results: the topmost trusted Authentication-Results, completed from the other trusted copies.

@@ -40,6 +40,17 @@ pub struct Walk {
     pub origin: Option<Origin>,
 }
 
+/// The Japanese wording of a `vouched` reason, for the Japanese report.
+fn why_ja(why: &str) -> &'static str {
+    match why {
+        "a relay you configured as trusted" => "利用者が信頼済みとして指定した中継サーバー",
+        "an internal hand-off from a private address" => "プライベートアドレスからの内部転送",
+        "an internal transfer stamp of the recipient's server" => "受信サーバー内部の転送記録",
+        "a hand-off between servers of the same organisation" => "同じ組織のサーバー間の受け渡し",
+        _ => "受信側の内部の受け渡し",
+    }
+}
+
 /// Walk the chain (index 0 = top) and find the origin.
 pub fn walk(hops: &[Received], cfg: &Config) -> Walk {
     if hops.is_empty() {
@@ -62,23 +73,36 @@ pub fn walk(hops: &[Received], cfg: &Config) -> Walk {
         let hop = &hops[k];
         let by = hop.by.as_deref().unwrap_or("?");
         let ip = hop.ip.filter(|ip| !domain::is_non_public(ip));
-        let reason = match (ip, hop.ip) {
-            (Some(_), _) if k + 1 < hops.len() && k == lowest => format!(
-                "the lowest line written by the recipient's side (by {by}); the line below it was written by the sender and is not trusted"
+        let why_ja = why_ja(why_down);
+        let (reason, reason_ja) = match (ip, hop.ip) {
+            (Some(_), _) if k + 1 < hops.len() && k == lowest => (
+                format!(
+                    "the lowest line written by the recipient's side (by {by}); the line below it was written by the sender and is not trusted"
+                ),
+                format!("受信側({by})が書いた一番下の行です。その下の行は送信者が書いたもので、信用できません。"),
             ),
-            (Some(_), _) if k == 0 && hops.len() == 1 => {
-                format!("the only Received line, written by the recipient's server {by}")
-            }
-            (Some(_), _) if k == lowest => {
-                format!("the first Received line, written by the recipient's server {by} (trusted: {why_down})")
-            }
-            (Some(_), _) => format!("the lowest trusted line that records a sender (by {by}); the lines below record no peer"),
-            (None, Some(internal)) => {
-                format!("handed over from the internal address {internal}: no external sender was recorded")
-            }
-            (None, None) => format!("the receiving server {by} recorded no address for the sender"),
+            (Some(_), _) if k == 0 && hops.len() == 1 => (
+                format!("the only Received line, written by the recipient's server {by}"),
+                format!("受信サーバー {by} が書いた唯一の Received 行です。"),
+            ),
+            (Some(_), _) if k == lowest => (
+                format!("the first Received line, written by the recipient's server {by} (trusted: {why_down})"),
+                format!("受信サーバー {by} が最初に受け取った記録です(信頼の根拠: {why_ja})。"),
+            ),
+            (Some(_), _) => (
+                format!("the lowest trusted line that records a sender (by {by}); the lines below record no peer"),
+                format!("送信元を記録している、信頼できる一番下の行です({by})。それより下の行には接続元の記録がありません。"),
+            ),
+            (None, Some(internal)) => (
+                format!("handed over from the internal address {internal}: no external sender was recorded"),
+                format!("内部アドレス {internal} からの受け渡しで、外部の送信元は記録されていません。"),
+            ),
+            (None, None) => (
+                format!("the receiving server {by} recorded no address for the sender"),
+                format!("受信サーバー {by} は送信元のアドレスを記録していません。"),
+            ),
         };
-        Origin { ip, helo: hop.helo.clone(), from_name: hop.from_name.clone(), hop_index: k, reason }
+        Origin { ip, helo: hop.helo.clone(), from_name: hop.from_name.clone(), hop_index: k, reason, reason_ja }
     });
     Walk { trusted: lowest + 1, origin }
 }

@@ -303,6 +303,27 @@ Message-ID: <01010184cd1e2f3a@us-west-2.amazonses.com>\r\nDate: Thu, 1 Dec 2022 
 }
 
 #[test]
+fn an_upper_servers_results_do_not_hide_the_lower_servers_own() {
+    // A Japanese server delivers, then forwards to Gmail. Gmail stamps its results just below its own line
+    // (so above the Japanese server's Received); the Japanese server's results sit below its own line. Both
+    // are the recipient side's, neither is forged.
+    let raw = "Received: from mx.example.jp (mx.example.jp. [192.0.2.153]) by mx.google.com with ESMTP id x1; Fri, 21 Oct 2016 06:58:06 +0000\r\n\
+Authentication-Results: mx.google.com; spf=pass smtp.mailfrom=bounce.example.com\r\n\
+Received: from a27-84.smtp-out.example.com (a27-84.smtp-out.example.com [54.240.27.84]) by mx.example.jp (V8/cf) with ESMTP id u9L6; Fri, 21 Oct 2016 15:58:04 +0900\r\n\
+Authentication-Results: mx.example.jp; spf=pass smtp.mfrom=x@bounce.example.com\r\n\
+From: a@example.com\r\nMessage-ID: <1@example.com>\r\n\r\nx\r\n";
+    let (_, out) = findings_of(raw);
+    assert!(!has(&out, "headers.auth_results_forged"), "{:?}", ids(&out));
+    // The Japanese server's own results placed above its line make a copy below it the sender's.
+    let forged = raw.replace(
+        "Authentication-Results: mx.google.com; spf=pass smtp.mailfrom=bounce.example.com",
+        "Authentication-Results: mx.example.jp; spf=fail smtp.mailfrom=bounce.example.com",
+    );
+    let (_, out) = findings_of(&forged);
+    assert!(has(&out, "headers.auth_results_forged"), "{:?}", ids(&out));
+}
+
+#[test]
 fn dmarc_pass_only_counts_when_aligned_with_from() {
     let raw = "Received: from mail.other.example (mail.other.example [45.95.147.9]) by mx.example.net; Sun, 1 Jan 2023 00:00:00 +0000\r\n\
 Authentication-Results: mx.example.net; dmarc=pass header.from=other.example\r\n\

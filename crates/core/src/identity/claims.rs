@@ -23,8 +23,20 @@ fn case_matches(as_written_in_mail: &str, alias: &str) -> bool {
     seen == alias || seen == alias.to_uppercase()
 }
 
-/// Every brand name in `folded` (whose source is `src`), at most `max_hits`.
-pub fn find(folded: &Folded, src: &str, idx: &BrandIndex, max_hits: usize) -> Vec<TextHit> {
+/// True when the match at `start..end` of `text` is part of a host name or address (`mx.google.com`,
+/// `taro@docomo.ne.jp`, `https://www.amazon.co.jp/`): in running text that names a server, not a sender.
+fn inside_hostname(text: &[u8], start: usize, end: usize) -> bool {
+    let before = start.checked_sub(1).and_then(|i| text.get(i));
+    let after = text.get(end);
+    let after2 = text.get(end + 1);
+    matches!(before, Some(b'.' | b'@' | b'/'))
+        || matches!(after, Some(b'@'))
+        || (after == Some(&b'.') && after2.is_some_and(u8::is_ascii_alphanumeric))
+}
+
+/// Every brand name in `folded` (whose source is `src`), at most `max_hits`. In running text (`body`), names
+/// that are part of a host name or address are skipped.
+pub fn find(folded: &Folded, src: &str, idx: &BrandIndex, max_hits: usize, body: bool) -> Vec<TextHit> {
     let mut hits = Vec::new();
     let Some(ac) = idx.alias_matcher.as_ref() else {
         return hits;
@@ -45,6 +57,9 @@ pub fn find(folded: &Folded, src: &str, idx: &BrandIndex, max_hits: usize) -> Ve
             continue;
         }
         if first.bound_end && text.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
+        if body && (first.bound_start || first.bound_end) && inside_hostname(text, m.start(), m.end()) {
             continue;
         }
         let mut written: Option<&str> = None;
@@ -92,9 +107,9 @@ pub fn in_local_part(local: &str, idx: &BrandIndex) -> Vec<(usize, String)> {
 }
 
 /// Fold and search a text in one go.
-pub fn find_in(src: &str, max_bytes: usize, idx: &BrandIndex, max_hits: usize) -> (Folded, Vec<TextHit>) {
+pub fn find_in(src: &str, max_bytes: usize, idx: &BrandIndex, max_hits: usize, body: bool) -> (Folded, Vec<TextHit>) {
     let folded = fold(src, max_bytes);
-    let hits = find(&folded, src, idx, max_hits);
+    let hits = find(&folded, src, idx, max_hits, body);
     (folded, hits)
 }
 
@@ -105,7 +120,7 @@ mod tests {
 
     fn brands_in(text: &str) -> Vec<(String, bool)> {
         let kb = builtin();
-        let (_, hits) = find_in(text, usize::MAX, kb.index(), 100);
+        let (_, hits) = find_in(text, usize::MAX, kb.index(), 100, false);
         hits.iter().map(|h| (kb.brands[h.brand].id.clone(), h.weak)).collect()
     }
 
@@ -130,6 +145,16 @@ mod tests {
         assert!(ids("the JCBX team").is_empty());
         assert_eq!(ids("JCBカード"), ["jcb"]);
         assert_eq!(ids("via PayPal."), ["paypal"]);
+    }
+
+    #[test]
+    fn host_names_in_running_text_are_not_claims() {
+        let kb = builtin();
+        let body = |t: &str| find_in(t, usize::MAX, kb.index(), 100, true).1.len();
+        assert_eq!(body("Received: by mx.google.com with SMTP; taro@docomo.ne.jp"), 0);
+        assert_eq!(body("see https://www.amazon.co.jp/gp/css"), 0);
+        assert_eq!(body("Googleアカウントの確認. Amazonのご注文。"), 2);
+        assert_eq!(body("Thank you for shopping at Amazon.co.jp."), 1);
     }
 
     #[test]

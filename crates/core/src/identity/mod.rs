@@ -166,7 +166,7 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
     let from = facts.from.clone().unwrap_or_default();
 
     if let Some(dn) = from.display_name.as_deref() {
-        let (folded, hits) = claims::find_in(dn, 4096, idx, 64);
+        let (folded, hits) = claims::find_in(dn, 4096, idx, 64, false);
         for h in hits {
             let e = entry(&mut acc, h.brand);
             e.see(SEEN_DISPLAY_NAME, folded.source_slice(dn, h.start, h.end));
@@ -181,7 +181,7 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
         }
     }
     if let Some(subject) = facts.subject.as_deref() {
-        let (folded, hits) = claims::find_in(subject, 4096, idx, 64);
+        let (folded, hits) = claims::find_in(subject, 4096, idx, 64, false);
         for h in hits {
             let e = entry(&mut acc, h.brand);
             e.see(SEEN_SUBJECT, folded.source_slice(subject, h.start, h.end));
@@ -189,7 +189,7 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
         }
     }
     if !text.is_empty() {
-        let (folded, hits) = claims::find_in(text, BODY_SCAN_MAX, idx, MAX_HITS);
+        let (folded, hits) = claims::find_in(text, BODY_SCAN_MAX, idx, MAX_HITS, true);
         for h in &hits {
             let e = entry(&mut acc, h.brand);
             if h.weak {
@@ -225,9 +225,10 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
     }
     acc.retain(|e| !e.seen.is_empty());
 
+    let system_sender = from.address.as_deref().is_some_and(is_system_sender);
     if let Some(d) = from.domain.as_deref().and_then(domain::to_ascii) {
         for (b, kind, subdomain) in idx.owners_of_host(&d) {
-            if kind == DomainKind::Genuine || (kind == DomainKind::Mailbox && subdomain) {
+            if kind == DomainKind::Genuine || (kind == DomainKind::Mailbox && (subdomain || system_sender)) {
                 entry(&mut acc, b).see(SEEN_FROM_DOMAIN, &d);
             }
         }
@@ -255,7 +256,9 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
                     brand: brand.name.clone(),
                     seen_in: seen,
                     matched: e.matched.unwrap_or_default(),
-                    sender_genuine: from_ascii.as_deref().is_some_and(|d| idx.is_genuine_for(e.brand, d, true)),
+                    sender_genuine: from_ascii
+                        .as_deref()
+                        .is_some_and(|d| idx.is_genuine_for(e.brand, d, !system_sender)),
                     links_genuine: links_verdict(&facts.links, idx, e.brand),
                 },
             ))
@@ -265,6 +268,21 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
     out.sort_by_key(|(points, _)| std::cmp::Reverse(*points));
     out.truncate(MAX_CLAIMS);
     facts.brands = out.into_iter().map(|(_, c)| c).collect();
+}
+
+/// Addresses no mailbox user can pick: a bounce from mailer-daemon@googlemail.com is Google's own.
+fn is_system_sender(address: &str) -> bool {
+    address.rsplit_once('@').is_some_and(|(local, _)| {
+        local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
+    })
+}
+
+/// True when the From domain is one of the brand's free-mail domains (anyone can have an address there).
+fn from_brand_mailbox(idx: &BrandIndex, brand: &str, kb: &BrandKb, from_domain: &str) -> bool {
+    let Some(b) = kb.brands.iter().position(|x| x.id == brand) else {
+        return false;
+    };
+    idx.owners_of_host(from_domain).iter().any(|&(o, kind, _)| o == b && kind == DomainKind::Mailbox)
 }
 
 fn from_text(facts: &Facts) -> String {
@@ -281,6 +299,7 @@ fn from_text(facts: &Facts) -> String {
 
 /// Identity findings.
 pub fn check(facts: &Facts, kb: &BrandKb, _cfg: &Config, out: &mut Vec<Finding>) {
+    let idx = kb.index();
     let from = facts.from.as_ref();
     let from_domain = from.and_then(|f| f.domain.as_deref()).and_then(domain::to_ascii);
     let from_shown = from_text(facts);
@@ -342,12 +361,28 @@ pub fn check(facts: &Facts, kb: &BrandKb, _cfg: &Config, out: &mut Vec<Finding>)
             out.push(with_evidence(
                 Finding::new("identity.brand_sender_genuine").param("brand", &c.brand).param("domain", &domain_shown),
             ));
-            if c.links_genuine == Some(false) {
+            // A corporate sender is not a brand notice (list mail from staff at microsoft.com links anywhere):
+            // the brand must present itself by name.
+            let presents = c.seen_in.iter().any(|s| s == SEEN_DISPLAY_NAME || s == SEEN_LOCAL_PART);
+            if presents && c.links_genuine == Some(false) {
                 out.push(with_evidence(foreign_links_finding("identity.genuine_sender_foreign_links", c, facts)));
             }
             continue;
         }
-        if from_domain.is_none() || genuine_named_in_display {
+        let Some(fd) = from_domain.as_deref() else {
+            continue;
+        };
+        if genuine_named_in_display {
+            continue;
+        }
+        // The brand's own free mail (gmail.com for Google, docomo.ne.jp for docomo): its users write about it
+        // all the time; only presenting as the brand in the display name is a trick.
+        if from_brand_mailbox(idx, &c.brand_id, kb, fd) {
+            if points >= 6 {
+                out.push(with_evidence(
+                    Finding::new("identity.brand_from_free_mail").param("brand", &c.brand).param("domain", fd),
+                ));
+            }
             continue;
         }
         // A genuine sender of one brand may name partners (card networks, carriers) in its subject or body.

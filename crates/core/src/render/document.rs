@@ -200,7 +200,8 @@ fn origin_and_route(f: &Facts, lang: Lang, s: &mut dyn Sink) {
                 s.kv(t(lang, "label.rdns"), n);
             }
             s.kv(t(lang, "label.hop"), &format!("Received[{}]", o.hop_index));
-            s.kv(t(lang, "label.why_origin"), &o.reason);
+            let reason = if lang == Lang::Ja && !o.reason_ja.is_empty() { &o.reason_ja } else { &o.reason };
+            s.kv(t(lang, "label.why_origin"), reason);
         }
         None => s.para(t(lang, "label.no_origin"), Tone::Plain),
     }
