@@ -59,7 +59,8 @@ fn clickable_links(facts: &model::Facts) -> usize {
 
 /// Words a quishing mail uses to make the reader scan its code (the code itself is an image, so the text has
 /// to ask for it), in the languages of the lexicons.
-const QR_WORDS: &[&str] = &["qr", "scan", "スキャン", "読み取", "読取", "escane", "digitaliz", "scannen", "numéris", "escanea"];
+const QR_WORDS: &[&str] =
+    &["qr", "scan", "スキャン", "読み取", "読取", "escane", "digitaliz", "scannen", "numéris", "escanea"];
 
 /// Quishing hides the one link in a QR code so that link scanners miss it. Decoding images is the most
 /// expensive step of the analysis, so it runs only where a QR code is plausible: few links to click, and a text

@@ -44,7 +44,9 @@ fn mbox_messages_are_numbered() {
     fs::write(&path, &mbox).unwrap();
     let r = run(&["analyze", "--format", "jsonl", path.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let lines = jsonl(&r.stdout);
+    // jsonl streams each message as it finishes, so lines may come in any order: key them by source.
+    let mut lines = jsonl(&r.stdout);
+    lines.sort_by_key(|l| l["source"].as_str().unwrap().to_string());
     let sources: Vec<String> = lines.iter().map(|l| l["source"].as_str().unwrap().to_string()).collect();
     assert_eq!(sources.len(), 3);
     assert!(sources[0].ends_with("inbox#1") && sources[2].ends_with("inbox#3"), "{sources:?}");

@@ -22,6 +22,10 @@ const SCAN_BYTES: usize = 64 << 10;
 /// Hits kept per category, and overall.
 const HITS_PER_CATEGORY: usize = 4;
 const MAX_HITS: usize = 24;
+/// Body bytes searched for disguised letters.
+const DISGUISE_SCAN_BYTES: usize = 16 << 10;
+/// Category of the pseudo lexicon hit that records disguised letters in the body.
+pub const DISGUISED: &str = "disguised";
 
 /// Fill `facts.content`: language, excerpt, text size and lexicon hits. The subject and the From display
 /// name are scanned with the text (pressure phrases are often there only).
@@ -46,6 +50,15 @@ pub fn extract(mail: &Mail, text: &str, _cfg: &Config, facts: &mut Facts) {
         }
     }
     // Bounded per category so that one long text cannot crowd the rest out.
+    // Letters disguised against filters (look-alike alphabets, invisible characters inside words) ride along
+    // with the lexicon hits under their own category, so the facts carry them without a new field. Math letters
+    // are left out here: formulas in a body are honest.
+    if let Some((kind, word)) = crate::headers::disguise::find_in_body(cut(body, DISGUISE_SCAN_BYTES)) {
+        hits.insert(
+            0,
+            LexiconHit { category: DISGUISED.to_string(), term: word.clone(), excerpt: kind.name().to_string() },
+        );
+    }
     let mut kept: Vec<LexiconHit> = Vec::new();
     for h in hits {
         if kept.len() < MAX_HITS && kept.iter().filter(|k| k.category == h.category).count() < HITS_PER_CATEGORY {
@@ -165,6 +178,14 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
             f = f.evidence(evidence(h));
         }
         out.push(f);
+    }
+    if let Some(h) = of(DISGUISED).next() {
+        out.push(
+            Finding::new("content.disguised_text")
+                .param("word", h.term.clone())
+                .param("kind", h.excerpt.clone())
+                .evidence(Evidence::body("text", &h.term)),
+        );
     }
     let pressure: Vec<&LexiconHit> = of("deadline").chain(of("threat")).collect();
     let request: Vec<&LexiconHit> = of("payment").chain(of("credential")).collect();

@@ -125,6 +125,7 @@ fn catalog_has_every_content_finding() {
         "content.credential_request",
         "content.prize",
         "content.pressure_with_request",
+        "content.disguised_text",
     ] {
         assert!(crate::catalog::CATALOG.get(id).is_some(), "{id}");
     }
@@ -231,4 +232,14 @@ fn corpus_lexicon() {
         top.sort_by(|a, b| b.1.cmp(a.1));
         eprintln!("  top terms: {:?}", &top[..top.len().min(40)]);
     }
+}
+
+#[test]
+fn disguised_letters_in_the_body() {
+    // "Your wallet is suspended" with Cyrillic s, e and a Greek omicron.
+    let f = facts_for("Notice", "Y\u{3BF}ur wallet is \u{455}u\u{455}p\u{435}nded. Restore access today.");
+    assert!(ids(&f).contains(&"content.disguised_text".to_string()));
+    // A Russian sentence next to an English one is not a disguise, nor is a formula.
+    let f = facts_for("Привет", "Привет, как дела? See you at the meeting. The set 𝔸𝔹ℂ is closed.");
+    assert!(!ids(&f).contains(&"content.disguised_text".to_string()));
 }

@@ -8,6 +8,7 @@
 
 pub mod auth_results;
 pub mod date;
+pub mod disguise;
 pub mod origin;
 pub mod received;
 
@@ -210,6 +211,94 @@ pub fn check(facts: &Facts, cfg: &Config, out: &mut Vec<Finding>) {
     check_mailer(facts, out);
     check_delivery_auth(facts, out);
     check_untrusted_auth(&facts.untrusted_auth, facts, out);
+    check_disguise(facts, out);
+    check_sender_platform(facts, out);
+    check_random_local_part(facts, out);
+}
+
+/// A From local part of random mixed-case letters (`DwAhOwx@`, `aNiOPsklEuPFaAJ@`): bulk-sending tools make up a
+/// mailbox per message on throw-away domains. Names written in CamelCase (`TrackingUpdates`, `ThosStew`,
+/// `eBayInternetMarketing`, `McDonaldsUSA`) are kept apart: there each capital starts a word of three or more
+/// letters, while random strings keep starting "words" of one or two letters.
+pub fn is_random_local_part(local: &str) -> bool {
+    if !(6..=24).contains(&local.len()) || !local.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let b = local.as_bytes();
+    let switches = b.windows(2).filter(|w| w[0].is_ascii_lowercase() != w[1].is_ascii_lowercase()).count();
+    // Segments: a run of capitals and the lowercase run after it (the leading lowercase run is not one).
+    let mut short_words = 0;
+    let mut i = b.iter().position(|c| c.is_ascii_uppercase()).unwrap_or(b.len());
+    while i < b.len() {
+        while i < b.len() && b[i].is_ascii_uppercase() {
+            i += 1;
+        }
+        let lower_start = i;
+        while i < b.len() && b[i].is_ascii_lowercase() {
+            i += 1;
+        }
+        if (1..=2).contains(&(i - lower_start)) {
+            short_words += 1;
+        }
+    }
+    short_words >= 2 && switches >= 4
+}
+
+fn check_random_local_part(facts: &Facts, out: &mut Vec<Finding>) {
+    let Some(address) = facts.from.as_ref().and_then(|m| m.address.as_deref()) else { return };
+    let Some((local, _)) = address.rsplit_once('@') else { return };
+    if is_random_local_part(local) {
+        out.push(
+            Finding::new("headers.from_random_local_part")
+                .param("local", local)
+                .evidence(Evidence::header("From", address)),
+        );
+    }
+}
+
+/// Hosting platforms whose default mail domain stands in for a company's own: a Microsoft 365 tenant that never
+/// set up its domain. Free web-hosting zones (firebaseapp.com, ...) come from the links area's list.
+const DEFAULT_TENANT_ZONES: &[&str] = &["onmicrosoft.com"];
+
+/// The From address sits on a hosting platform's default domain (`noreply@geo8-86e2a.firebaseapp.com`,
+/// `x@contoso123.onmicrosoft.com`): anyone can get one in minutes, and an organisation writing to its customers
+/// sends from its own domain.
+fn check_sender_platform(facts: &Facts, out: &mut Vec<Finding>) {
+    let Some(from) = &facts.from else { return };
+    let Some(dom) = from.domain.as_deref() else { return };
+    let host = domain::normalize_host(dom);
+    let zone = crate::links::signals::free_hosting_zone(&host).or_else(|| {
+        DEFAULT_TENANT_ZONES.iter().copied().find(|z| {
+            host.len() > z.len() && host.ends_with(z) && {
+                host.as_bytes().get(host.len() - z.len() - 1) == Some(&b'.')
+            }
+        })
+    });
+    let Some(zone) = zone else { return };
+    let shown = from.address.clone().unwrap_or_else(|| host.clone());
+    out.push(
+        Finding::new("headers.from_hosting_platform")
+            .param("domain", host.clone())
+            .param("zone", zone)
+            .evidence(Evidence::header("From", shown)),
+    );
+}
+
+/// Subject or sender name written with look-alike letters, invisible characters or math letters.
+fn check_disguise(facts: &Facts, out: &mut Vec<Finding>) {
+    let name = facts.from.as_ref().and_then(|m| m.display_name.as_deref());
+    for (header, text) in [("From", name), ("Subject", facts.subject.as_deref())] {
+        let Some(text) = text else { continue };
+        if let Some((kind, word)) = disguise::find(text) {
+            out.push(
+                Finding::new("headers.disguised_text")
+                    .param("header", header)
+                    .param("kind", kind.name())
+                    .param("word", word)
+                    .evidence(Evidence::header(header, text)),
+            );
+        }
+    }
 }
 
 fn is_localhost(name: &str) -> bool {

@@ -377,6 +377,9 @@ fn every_emitted_id_is_in_the_catalog() {
         "headers.dmarc_pass",
         "headers.auth_results_forged",
         "headers.auth_results_untrusted_pass",
+        "headers.disguised_text",
+        "headers.from_hosting_platform",
+        "headers.from_random_local_part",
     ] {
         assert!(crate::catalog::CATALOG.get(id).is_some(), "{id}");
     }
@@ -480,4 +483,50 @@ fn corpus_finding_rates() {
             println!("  {:5.1}% {id}", 100.0 * c as f64 / n);
         }
     }
+}
+
+#[test]
+fn disguised_sender_name_is_a_finding() {
+    let raw = "From: \"M\u{435}t\u{430}Mask\" <team@example.co.za>\r\nSubject: Wallet notice\r\nMessage-ID: <1@example.co.za>\r\n\r\nx\r\n";
+    let (_, out) = findings_of(raw);
+    let f = out.iter().find(|f| f.id == "headers.disguised_text").expect("finding");
+    assert_eq!(f.params["header"], "From");
+    let plain = findings_of(&raw.replace("M\u{435}t\u{430}Mask", "MetaMask")).1;
+    assert!(!has(&plain, "headers.disguised_text"));
+}
+
+#[test]
+fn sender_on_a_hosting_platform_default_domain() {
+    let raw = "From: Service Team <noreply@geo8-86e2a.firebaseapp.com>\r\nMessage-ID: <1@x.example>\r\n\r\nx\r\n";
+    assert!(has(&findings_of(raw).1, "headers.from_hosting_platform"));
+    let tenant = raw.replace("geo8-86e2a.firebaseapp.com", "contoso4711.onmicrosoft.com");
+    assert!(has(&findings_of(&tenant).1, "headers.from_hosting_platform"));
+    // The company's own domain, and a look-alike suffix that is not the platform, are quiet.
+    for other in ["example.com", "notonmicrosoft.com"] {
+        let r = raw.replace("geo8-86e2a.firebaseapp.com", other);
+        assert!(!has(&findings_of(&r).1, "headers.from_hosting_platform"), "{other}");
+    }
+}
+
+#[test]
+fn random_mixed_case_local_parts() {
+    for random in ["DwAhOwx", "aNiOPsklEuPFaAJ", "ohHuKeI", "KDkYHsbaSNaWzuL"] {
+        assert!(is_random_local_part(random), "{random}");
+    }
+    for name in [
+        "TrackingUpdates",
+        "ThosStew",
+        "eBayInternetMarketing",
+        "McDonaldsUSA",
+        "JobGal",
+        "noreply",
+        "NoReplyAT",
+        "john.doe",
+        "IBMSupport",
+        "a1b2c3d4",
+    ] {
+        assert!(!is_random_local_part(name), "{name}");
+    }
+    let raw = "From: Bath Savings <DwAhOwx@deck.example.com>\r\nMessage-ID: <1@deck.example.com>\r\n\r\nx\r\n";
+    assert!(has(&findings_of(raw).1, "headers.from_random_local_part"));
 }

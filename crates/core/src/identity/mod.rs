@@ -10,6 +10,7 @@ pub mod claims;
 pub mod display_name;
 pub mod lookalike;
 pub mod normalize;
+pub mod url_path;
 
 use crate::brands::{BrandIndex, BrandKb, DomainKind};
 use crate::config::Config;
@@ -299,6 +300,7 @@ fn from_text(facts: &Facts) -> String {
 
 /// Identity findings.
 pub fn check(facts: &Facts, kb: &BrandKb, _cfg: &Config, out: &mut Vec<Finding>) {
+    url_path::check(facts, kb, out);
     let idx = kb.index();
     let from = facts.from.as_ref();
     let from_domain = from.and_then(|f| f.domain.as_deref()).and_then(domain::to_ascii);
@@ -378,7 +380,7 @@ pub fn check(facts: &Facts, kb: &BrandKb, _cfg: &Config, out: &mut Vec<Finding>)
         // The brand's own free mail (gmail.com for Google, docomo.ne.jp for docomo): its users write about it
         // all the time; only presenting as the brand in the display name is a trick.
         if from_brand_mailbox(idx, &c.brand_id, kb, fd) {
-            if points >= 6 {
+            if in_display {
                 out.push(with_evidence(
                     Finding::new("identity.brand_from_free_mail").param("brand", &c.brand).param("domain", fd),
                 ));

@@ -6,7 +6,7 @@
 //! with short machine tags; `check` turns tags into findings. Tags are computed in `link_from_url`, so a bare
 //! URL given to `phishlens url` gets the same structural analysis as a link in a mail.
 
-mod signals;
+pub mod signals;
 mod text_urls;
 mod unwrap;
 
@@ -532,9 +532,30 @@ impl Findings {
 /// hidden line) is ordinary newsletter practice; paragraphs of hidden text are filter evasion.
 const HIDDEN_TEXT_SIGNAL_CHARS: usize = 200;
 
+/// A mail client turned a dotted number in the text ("UHD 4.1.0.1", a version) into `http://4.1.0.1/`: the
+/// anchor text is the address itself and the link has no path, port or query. Phishing links to an address
+/// carry a path to the fake page.
+fn is_autolinked_number(l: &crate::model::Link, ip: &std::net::IpAddr) -> bool {
+    let shown = l.anchor_text.as_deref().map(str::trim).unwrap_or("");
+    if shown != ip.to_string() || l.port.is_some() {
+        return false;
+    }
+    let Ok(u) = url::Url::parse(&l.url) else { return false };
+    matches!(u.path(), "" | "/") && u.query().is_none() && u.fragment().is_none()
+}
+
+/// A link to the sender's own app on a hosting platform: `syzkaller.appspot.com` in mail from
+/// `syzbot@syzkaller.appspotmail.com`. The platform's tenant name (the first label) is the sender's too.
+fn is_senders_own_app(link_host: &str, sender_domain: &str) -> bool {
+    let tenant = |h: &str| h.split('.').next().unwrap_or("").to_ascii_lowercase();
+    let (a, b) = (tenant(link_host), tenant(sender_domain));
+    a.len() >= 4 && a == b && link_host.contains('.') && sender_domain.matches('.').count() >= 2
+}
+
 /// Link findings.
 pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
     let mut f = Findings(BTreeMap::new());
+    let sender_domain = facts.from.as_ref().and_then(|m| m.domain.as_deref()).unwrap_or("");
     for l in facts.links.iter().filter(|l| is_clickable(l)) {
         let ev = || Evidence::url(&l.url);
         let host = || l.host.clone();
@@ -550,6 +571,7 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
                 TAG_IP_LITERAL => {
                     if let Some(ip) = l.ip
                         && !domain::is_non_public(&ip)
+                        && !is_autolinked_number(l, &ip)
                     {
                         f.add("links.ip_literal", &[("ip", ip.to_string())], ev());
                     }
@@ -568,7 +590,9 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
                 }
                 TAG_FREE_HOSTING => {
                     let zone = signals::free_hosting_zone(&l.host).unwrap_or_default().to_string();
-                    f.add("links.free_hosting", &[("host", host()), ("zone", zone)], ev());
+                    if !is_senders_own_app(&l.host, sender_domain) {
+                        f.add("links.free_hosting", &[("host", host()), ("zone", zone)], ev());
+                    }
                 }
                 TAG_SHORTENER => f.add("links.shortener", &[("host", host())], ev()),
                 TAG_PUNYCODE => {

@@ -140,6 +140,24 @@ fn ip_literals() {
 }
 
 #[test]
+fn a_version_number_turned_into_a_link_is_not_an_ip_link() {
+    let with_anchor = |url: &str, text: &str| {
+        let mut facts = Facts::default();
+        let mut l = link_from_url(url, LinkSource::Href).expect("a link");
+        l.anchor_text = Some(text.to_string());
+        add_link(&mut facts, l, &cfg());
+        let mut out = Vec::new();
+        check(&facts, &cfg(), &mut out);
+        out.into_iter().map(|f| f.id).collect::<Vec<_>>()
+    };
+    // "UHD 4.1.0.1" auto-linked by the sender's mail client.
+    assert!(!with_anchor("http://4.1.0.1/", "4.1.0.1").contains(&"links.ip_literal".to_string()));
+    // The same address with a path, or behind other words, is a link to a server.
+    assert!(with_anchor("http://4.1.0.1/login.php", "4.1.0.1").contains(&"links.ip_literal".to_string()));
+    assert!(with_anchor("http://4.1.0.1/", "Verify your account").contains(&"links.ip_literal".to_string()));
+}
+
+#[test]
 fn userinfo_trick() {
     let got = url_findings("https://amazon.co.jp@evil.example/signin");
     assert!(got.contains(&"links.userinfo".to_string()));
@@ -302,4 +320,12 @@ proptest! {
         let _ = run(&html_mail(&body));
         let _ = run(&text_mail(&body));
     }
+}
+
+#[test]
+fn the_senders_own_app_on_a_hosting_platform_is_not_free_hosting() {
+    assert!(is_senders_own_app("syzkaller.appspot.com", "syzkaller.appspotmail.com"));
+    // Another tenant, or a sender on a plain domain, is still a stranger's site.
+    assert!(!is_senders_own_app("login-secure.appspot.com", "syzkaller.appspotmail.com"));
+    assert!(!is_senders_own_app("paypal.web.app", "paypal.com"));
 }

@@ -348,9 +348,21 @@ impl<'x> Mail<'x> {
         header_decoded(msg, "Subject", &self.limits).or_else(|| msg.subject().map(str::to_string))
     }
 
+    /// The From mailbox. A stray comma in the display name (`Microsoft account team ,_<x@evil.example>`) splits
+    /// it into a name-only mailbox and the real one: the first mailbox with an address is the sender, named by
+    /// what was written before it.
     pub fn from(&self) -> Option<Mailbox> {
         let msg = self.msg()?;
-        self.mailboxes(msg.from(), "From", 1).into_iter().next()
+        let all = self.mailboxes(msg.from(), "From", 8);
+        let Some(pos) = all.iter().position(|m| m.address.is_some()) else { return all.into_iter().next() };
+        let meaningful = |n: &&str| n.chars().any(char::is_alphanumeric);
+        let names: Vec<&str> =
+            all[..=pos].iter().filter_map(|m| m.display_name.as_deref()).filter(meaningful).collect();
+        let mut m = all[pos].clone();
+        if pos > 0 && !names.is_empty() {
+            m.display_name = Some(names.join(" ").trim_end_matches([',', '_', ' ']).to_string());
+        }
+        Some(m)
     }
 
     pub fn sender(&self) -> Option<Mailbox> {

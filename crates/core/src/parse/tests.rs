@@ -540,3 +540,13 @@ fn corpus_parses() {
     eprintln!("problems: {codes:?}");
     eprintln!("forwarded ({}): {forwarded:#?}", forwarded.len());
 }
+
+#[test]
+fn from_with_a_stray_comma_keeps_name_and_address() {
+    let raw = b"From: Microsoft account team ,_<no-reply@access-accsecurity.example>\r\nSubject: x\r\n\r\nbody\r\n";
+    let m = Mail::parse(raw, &Limits::default());
+    let f = m.from().unwrap();
+    assert_eq!(f.address.as_deref(), Some("no-reply@access-accsecurity.example"));
+    assert_eq!(f.domain.as_deref(), Some("access-accsecurity.example"));
+    assert_eq!(f.display_name.as_deref(), Some("Microsoft account team"));
+}

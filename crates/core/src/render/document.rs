@@ -329,6 +329,9 @@ fn seen_before(r: &Report, lang: Lang, s: &mut dyn Sink) {
             ),
             Tone::Warn,
         );
+        if let Some(rx) = sb.received_at {
+            s.sub(&format!("{}: {}", t(lang, "label.received_on"), fmt_time(rx)));
+        }
         let shared: Vec<String> = sb.shared.iter().map(|i| format!("{}={}", i.kind, defang(&i.value))).collect();
         s.sub(&format!("{}: {}", t(lang, "label.shared"), shared.join(", ")));
         s.sub(&format!("{}: {:.1}", t(lang, "label.strength"), sb.strength));

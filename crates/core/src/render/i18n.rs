@@ -41,7 +41,7 @@ impl Lang {
         }
     }
 
-    pub fn pick<'a>(self, t: &'a crate::catalog::Texts) -> &'a str {
+    pub fn pick(self, t: &crate::catalog::Texts) -> &str {
         match self {
             Lang::Ja => &t.ja,
             Lang::En => &t.en,
@@ -88,11 +88,6 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "?"
         }
     }
-}
-
-#[cfg(test)]
-pub(crate) fn has(key: &str) -> bool {
-    STRINGS.contains_key(key)
 }
 
 #[cfg(test)]
