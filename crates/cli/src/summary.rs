@@ -6,7 +6,6 @@ use phishlens_core::judge::Report;
 use phishlens_core::render::Lang;
 use phishlens_core::render::i18n::t;
 use std::collections::HashMap;
-use std::net::IpAddr;
 
 /// Distinct keys kept per counter; rarer keys beyond this are dropped.
 const MAX_KEYS: usize = 50_000;
@@ -39,25 +38,12 @@ impl Record {
             score: r.score,
             subject: r.facts.subject.clone().unwrap_or_default(),
             brands: r.facts.brands.iter().map(|b| b.brand.clone()).collect(),
-            origin_net: r.facts.origin.as_ref().and_then(|o| o.ip).map(network_of),
+            origin_net: r.facts.origin.as_ref().and_then(|o| o.ip).map(phishlens_core::domain::origin_net),
             link_domains,
         }
     }
 }
 
-/// The /24 of an IPv4 address or the /48 of an IPv6 one.
-pub fn network_of(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
-        }
-    }
-}
 
 #[derive(Default)]
 pub struct Summary {

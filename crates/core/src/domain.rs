@@ -104,6 +104,20 @@ pub fn is_non_public(ip: &IpAddr) -> bool {
     }
 }
 
+/// The network an address is grouped by when mails are compared: its /24 (IPv4) or /48 (IPv6).
+pub fn origin_net(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
 /// Defang for display: `https://www.example.cn/x` -> `hxxps://www[.]example[.]cn/x`.
 pub fn defang(s: &str) -> String {
     let s = s.replacen("https://", "hxxps://", 1).replacen("http://", "hxxp://", 1);

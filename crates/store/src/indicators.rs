@@ -141,16 +141,7 @@ fn benign_host(kb: &BrandKb, host: &str) -> bool {
 
 /// The origin network: /24 for IPv4, /48 for IPv6.
 pub fn origin_net(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
-        }
-    }
+    phishlens_core::domain::origin_net(ip)
 }
 
 /// Digit runs replaced by `N`: `3-137-150-20.cprapid.com` -> `N-N-N-N.cprapid.com`. None when the host has
