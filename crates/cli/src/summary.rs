@@ -44,7 +44,6 @@ impl Record {
     }
 }
 
-
 #[derive(Default)]
 pub struct Summary {
     pub phishing: usize,
