@@ -14,6 +14,13 @@ pub struct TextHit {
     pub end: usize,
 }
 
+/// A letter or digit that continues a word: `únicos` must not yield `NICOS`. Kana and kanji do not, so that
+/// `Amazonプライム` still names Amazon.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+        && !matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF66}'..='\u{FF9F}' | '\u{AC00}'..='\u{D7AF}')
+}
+
 /// A weak alias counts only as written in the knowledge base or in upper case (`LINE`, not `line`).
 fn case_matches(as_written_in_mail: &str, alias: &str) -> bool {
     if !alias.chars().any(|c| c.is_ascii_alphabetic()) {
@@ -53,10 +60,11 @@ pub fn find(folded: &Folded, src: &str, idx: &BrandIndex, max_hits: usize, body:
             continue;
         };
         // All refs of one pattern share the folded text, hence the boundary needs.
-        if first.bound_start && m.start() > 0 && text.get(m.start() - 1).is_some_and(u8::is_ascii_alphanumeric) {
-            continue;
-        }
-        if first.bound_end && text.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+        let before = folded.text.get(..m.start()).and_then(|s| s.chars().next_back());
+        let after = folded.text.get(m.end()..).and_then(|s| s.chars().next());
+        if (first.bound_start && before.is_some_and(is_word_char))
+            || (first.bound_end && after.is_some_and(is_word_char))
+        {
             continue;
         }
         if body && (first.bound_start || first.bound_end) && inside_hostname(text, m.start(), m.end()) {
@@ -143,6 +151,7 @@ mod tests {
     fn ascii_names_need_word_boundaries() {
         assert!(ids("upstream paypalooza amazonian").is_empty());
         assert!(ids("the JCBX team").is_empty());
+        assert!(ids("Produtos únicos para você").is_empty());
         assert_eq!(ids("JCBカード"), ["jcb"]);
         assert_eq!(ids("via PayPal."), ["paypal"]);
     }

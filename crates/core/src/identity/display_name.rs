@@ -65,8 +65,9 @@ const EN_ALARM: &[&str] = &[
     "verify",
     "suspend",
     "locked",
-    "lock ",
-    "unusual",
+    "unusual activity",
+    "unusual sign",
+    "unusual login",
     "unauthori",
     "action required",
     "immediately",
@@ -74,22 +75,24 @@ const EN_ALARM: &[&str] = &[
     "final notice",
     "expire",
     "deactivat",
-    "disabled",
-    "declined",
-    "failed",
-    "problem",
+    "payment declined",
+    "card declined",
+    "payment failed",
+    "delivery failed",
+    "problem with",
     "confirm your",
     "update your",
     "your account",
     "has been",
     "will be",
-    "warning",
-    "attention",
+    "final warning",
+    "last warning",
+    "attention required",
     "alert:",
     "overdue",
     "unpaid",
-    "restricted",
-    "closed",
+    "account restricted",
+    "account closed",
     "terminated",
 ];
 
@@ -119,7 +122,8 @@ pub fn sentence_reason(display_name: &str) -> Option<&'static str> {
     if t.is_ascii() && words >= 8 {
         return Some("en_sentence");
     }
-    let punct = t.chars().filter(|c| matches!(c, ',' | '.' | ':' | ';' | '、')).count();
+    // Dots count only as sentence stops (". "), not inside names like niels.steffen.garibaldi.
+    let punct = t.chars().filter(|c| matches!(c, ',' | ':' | ';' | '、')).count() + t.matches(". ").count();
     if chars > 40 && (ends_with_bang || t.contains(['!', '?', '。']) || punct >= 2) {
         return Some("long_punctuated");
     }
@@ -174,6 +178,9 @@ mod tests {
             "山田 太郎",
             "Amazon Web Services",
             "LinkedIn Job Alerts",
+            "Rodent of Unusual Size",
+            "niels.steffen.garibaldi--- via USRP-users",
+            "Early Warning Services",
             "",
         ] {
             assert_eq!(sentence_reason(n), None, "{n}");

@@ -380,7 +380,12 @@ pub fn check(facts: &Facts, kb: &BrandKb, _cfg: &Config, out: &mut Vec<Finding>)
         // The brand's own free mail (gmail.com for Google, docomo.ne.jp for docomo): its users write about it
         // all the time; only presenting as the brand in the display name is a trick.
         if from_brand_mailbox(idx, &c.brand_id, kb, fd) {
-            if in_display {
+            // Only a strong name counts here: an ezweb.ne.jp user may well put "au" in their name.
+            let weak_match = kb.get(&c.brand_id).is_some_and(|b| {
+                let m = normalize::fold_str(&c.matched);
+                b.weak_aliases.iter().any(|w| normalize::fold_str(w) == m)
+            });
+            if in_display && !weak_match {
                 out.push(with_evidence(
                     Finding::new("identity.brand_from_free_mail").param("brand", &c.brand).param("domain", fd),
                 ));

@@ -229,6 +229,9 @@ fn free_mail_is_not_the_brand() {
     let (f, out) = run(f, "");
     assert!(!f.brands[0].sender_genuine);
     assert_eq!(ids_of(&out), ["identity.brand_from_free_mail"]);
+    let f = facts(Some("au"), "taro@ezweb.ne.jp", "hi", &[]);
+    let (_, out) = run(f, "");
+    assert!(out.is_empty(), "{:?}", ids_of(&out));
     // A docomo user writing from docomo.ne.jp about docomo is no impersonation.
     let f = facts(Some("Taro"), "docomo-taro@docomo.ne.jp", "docomoの機種変更", &[]);
     let (_, out) = run(f, "");
