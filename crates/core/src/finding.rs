@@ -40,6 +40,11 @@ pub struct Evidence {
 /// Longest excerpt kept in evidence, in chars.
 pub const EXCERPT_MAX: usize = 300;
 
+/// Cut `s` to at most `max` bytes at a char boundary (never panics, whatever the input).
+pub fn cut_bytes(s: &str, max: usize) -> &str {
+    &s[..s.floor_char_boundary(max)]
+}
+
 /// Cut `s` to at most `max` chars at a char boundary, marking the cut.
 pub fn bounded(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {

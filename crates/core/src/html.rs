@@ -6,6 +6,7 @@
 //! input, `<a` without `>`, attribute values containing `>`. Nothing recurses (nesting depth costs nothing) and
 //! every output collection is bounded, so a hostile 8 MiB body costs one pass and bounded memory.
 
+pub(crate) use crate::finding::cut_bytes as cut;
 use crate::model::{Form, LinkSource};
 use memchr::{memchr, memchr2, memmem};
 use std::ops::Range;
@@ -187,18 +188,6 @@ fn is_ws(b: u8) -> bool {
 /// Characters that render as nothing: dropped from text (phishers sprinkle them to break keyword matching).
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' | '\u{034f}')
-}
-
-/// Cut to at most `max` bytes at a char boundary.
-pub(crate) fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// A whitespace-collapsing, bounded text buffer.

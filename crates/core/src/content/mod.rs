@@ -8,6 +8,7 @@ pub mod language;
 pub mod lexicon;
 
 use crate::config::Config;
+use crate::finding::cut_bytes as cut;
 use crate::finding::{Evidence, Finding, bounded};
 use crate::model::{Facts, LexiconHit};
 use crate::parse::Mail;
@@ -128,17 +129,6 @@ fn collapse_blanks(s: &str) -> String {
         }
     }
     out
-}
-
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Content findings: one per category present, and the combination of pressure (deadline or threat) with

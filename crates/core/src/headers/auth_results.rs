@@ -4,6 +4,8 @@
 //! recipient's side. This module only reads what a copy says: the authserv-id and the spf / dkim / dmarc / arc
 //! results, tolerating Microsoft's id-less form (`spf=pass (sender IP is ...) ...;dmarc=pass ...`) and comments.
 
+use crate::finding::cut_bytes as cut;
+
 /// Longest part of a value read.
 const MAX_PARSE_BYTES: usize = 8 << 10;
 /// Most `;`-separated parts read.
@@ -124,17 +126,6 @@ fn bounded_lower(s: &str) -> String {
         end -= 1;
     }
     s[..end].to_lowercase()
-}
-
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Split on `sep` outside parentheses and double quotes.

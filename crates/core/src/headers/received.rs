@@ -9,6 +9,7 @@
 
 use super::date::parse_date;
 use crate::domain;
+use crate::finding::cut_bytes as cut;
 use std::net::IpAddr;
 
 /// Longest part of a header value that is tokenised; Received lines are rarely over 1 KiB.
@@ -188,18 +189,6 @@ fn name(w: &str) -> String {
     let w = w.trim_matches(|c: char| c == '"' || c == '\'' || c == ',' || c == ';' || c == ')' || c == '(');
     let w = w.trim_end_matches('.');
     cut(w, MAX_NAME).to_string()
-}
-
-/// Cut at a char boundary at or below `max` bytes.
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Split off the date after the last `;` outside comments; fall back to the last `;` anywhere.

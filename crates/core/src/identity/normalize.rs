@@ -6,6 +6,7 @@
 //! Speed matters (this runs over every body): ASCII and the common Japanese blocks, which NFKC leaves alone,
 //! take a fast path; only other characters go through the Unicode normaliser.
 
+pub use crate::finding::cut_bytes as cut;
 use unicode_normalization::UnicodeNormalization;
 
 /// Folded text plus a map from folded byte offsets back to source byte offsets.
@@ -96,18 +97,6 @@ pub fn fold(src: &str, max_bytes: usize) -> Folded {
         }
     }
     Folded { text: out, checkpoints, source_len: src.len() }
-}
-
-/// `s` cut to at most `max` bytes at a char boundary.
-pub fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
 }
 
 impl Folded {

@@ -10,6 +10,7 @@
 pub mod decode;
 
 use crate::config::Limits;
+use crate::finding::cut_bytes as cut_str;
 use crate::model::{Forwarded, Mailbox, Problem};
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use std::borrow::Cow;
@@ -883,18 +884,6 @@ fn strip_nul(s: &str) -> String {
 /// Replacement and escape characters: what a wrong decode leaves behind.
 fn garbage_score(s: &str) -> usize {
     s.chars().filter(|&c| c == '\u{FFFD}' || c == '\u{1b}').count()
-}
-
-/// Cut to at most `max` bytes at a char boundary.
-fn cut_str(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Decode header bytes: UTF-8 if valid, else the most likely legacy charset.
