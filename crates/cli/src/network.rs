@@ -43,6 +43,14 @@ pub struct NetworkArgs {
     /// ... fewer days than this, as young.
     #[arg(long, value_name = "DAYS", default_value_t = 180)]
     pub young_domain_days: i64,
+    /// A MaxMind-format database (GeoLite2 or DB-IP: ASN, City or Country; the kind is read from the file).
+    /// Repeatable; also PHISHLENS_GEOIP=PATH:PATH. Local lookups: used with --offline too.
+    #[arg(long, value_name = "PATH")]
+    pub geoip: Vec<PathBuf>,
+    /// Ask this DNS blocklist about the origin IP (e.g. zen.spamhaus.org). Repeatable; off by default.
+    /// Most lists need a licence or your own resolver (Spamhaus refuses queries from public resolvers).
+    #[arg(long, value_name = "ZONE")]
+    pub dnsbl: Vec<String>,
 }
 
 /// The live investigation for a run. Built once, used by every worker thread.
@@ -61,16 +69,21 @@ fn secs(v: f64, what: &str) -> Result<Duration, String> {
 }
 
 impl Network {
-    /// None when `--offline` (and no evidence to replay, which needs no network).
+    /// None when `--offline` with no evidence to replay and no GeoIP database (with one, only the local
+    /// database lookups run).
     pub fn from_args(args: &NetworkArgs, offline: bool) -> Result<Option<Network>, String> {
-        if offline && args.replay_evidence.is_none() {
+        let mut geoip = args.geoip.clone();
+        if geoip.is_empty() {
+            geoip = phishlens_enrich::geoip::env_paths();
+        }
+        if offline && args.replay_evidence.is_none() && geoip.is_empty() {
             return Ok(None);
         }
         let replay = match &args.replay_evidence {
             Some(p) => Some(phishlens_enrich::read_evidence(p)?),
             None => None,
         };
-        let cache = if args.no_cache || replay.is_some() {
+        let cache = if args.no_cache || replay.is_some() || offline {
             None
         } else {
             args.cache.clone().or_else(phishlens_enrich::cache::default_path)
@@ -86,7 +99,13 @@ impl Network {
             replay,
             thresholds: Thresholds { new_domain_days: args.new_domain_days, young_domain_days: args.young_domain_days },
             now: None,
+            geoip,
+            dnsbl: args.dnsbl.clone(),
+            offline,
         };
+        if args.young_domain_days < args.new_domain_days || args.new_domain_days < 0 {
+            return Err("--young-domain-days must be at least --new-domain-days, and both positive".into());
+        }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -12,7 +12,8 @@ use std::net::IpAddr;
 /// Everything the enrichment stage learned about one message. Unknowns are explicit, never "benign".
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Intel {
-    /// "live" (answers fetched now or from the cache) or "replay" (answers read from an evidence file).
+    /// "live" (answers fetched now or from the cache), "replay" (answers read from an evidence file) or
+    /// "offline" (`--offline` with GeoIP databases: only the local database lookups ran).
     pub mode: String,
     /// When the lookups ran, unix seconds.
     pub looked_up_at: i64,
@@ -71,10 +72,14 @@ pub struct SpfCheck {
     /// mail_from (Return-Path), from (the From header's domain) or helo.
     pub identity: String,
     pub domain: String,
-    /// pass | fail | softfail | neutral | none | temperror | permerror
+    /// pass | fail | softfail | neutral | none | temperror | permerror | unknown (could not be evaluated:
+    /// DNS timed out, failed, or the resolver does not give real answers; never read as benign).
     pub result: String,
     /// The SPF record as published now, when one was read.
     pub record: Option<String>,
+    /// Why the result is temperror or unknown.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -95,8 +100,11 @@ pub struct DmarcCheck {
     pub record: Option<String>,
     /// none | quarantine | reject | unspecified (no record)
     pub policy: String,
-    /// pass | fail | none | temperror | permerror
+    /// pass | fail | none | temperror | permerror | unknown (see `SpfCheck::result`)
     pub result: String,
+    /// Why the result is temperror or unknown.
+    #[serde(default)]
+    pub reason: Option<String>,
     /// Whether an SPF pass aligned with the From domain.
     pub spf_aligned: bool,
     /// Whether a DKIM pass aligned with the From domain.
@@ -147,13 +155,44 @@ pub struct ReverseDns {
     pub source: Source,
 }
 
-/// From a MaxMind-format database, when the user has one.
+/// From MaxMind-format databases (GeoLite2 / DB-IP ASN, City, Country), when the user has them
+/// (`--geoip`, `PHISHLENS_GEOIP`). `source.server` names the database files that answered.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct GeoIp {
     pub asn: Option<u32>,
     pub as_org: Option<String>,
+    /// ISO 3166 code, e.g. "CN".
     pub country: Option<String>,
+    /// City name (English, else the first name the database gives).
     pub city: Option<String>,
+    pub source: Source,
+}
+
+/// The autonomous system an IP is announced from, by RDAP (`autnum`), when the ASN is known (from a
+/// GeoIP ASN database or the registry's origin AS).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AsnIntel {
+    pub asn: u32,
+    /// The AS name, e.g. "QUADRANET".
+    pub name: Option<String>,
+    /// The organisation holding it.
+    pub holder: Option<String>,
+    pub country: Option<String>,
+    pub abuse_emails: Vec<String>,
+    pub registered: Option<String>,
+    pub source: Source,
+}
+
+/// One DNS blocklist's answer for an IP (`--dnsbl ZONE`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DnsblResult {
+    pub zone: String,
+    /// listed | not_listed | unknown (the query failed, or the list refused to answer)
+    pub status: String,
+    /// The 127.0.0.x return codes when listed.
+    pub codes: Vec<String>,
+    /// The list's TXT reason when listed, or why the status is unknown.
+    pub reason: Option<String>,
     pub source: Source,
 }
 
@@ -175,6 +214,12 @@ pub struct IpIntel {
     pub rdns: Option<ReverseDns>,
     pub geo: Option<GeoIp>,
     pub hosting: Option<Hosting>,
+    /// RDAP of the origin AS, when the ASN is known.
+    #[serde(default)]
+    pub asn: Option<AsnIntel>,
+    /// DNS blocklist answers (only when the user configured lists; origin IP only).
+    #[serde(default)]
+    pub dnsbl: Vec<DnsblResult>,
 }
 
 /// Registration data of a domain (RDAP or WHOIS).

@@ -86,30 +86,104 @@ fn key(raw: &[u8], ip: &IpAddr) -> String {
     format!("{ip} {h:016x}")
 }
 
+/// Evaluate the origin's authentication now. `resolver_label` names the DNS used, for the report. When
+/// the evaluation cannot finish (timeout, deadline, no resolver), every check the message calls for is
+/// still listed, as "unknown" with the reason: a lookup that fails is never shown as "none" or as a pass.
 pub async fn evaluate(
     ctx: &Ctx<'_>,
     auth: Option<&MessageAuthenticator>,
     facts: &Facts,
     raw: &[u8],
+    resolver_label: Option<String>,
 ) -> Option<AuthNow> {
     let origin = facts.origin.as_ref()?;
     let ip = origin.ip?;
     if phishlens_core::domain::is_non_public(&ip) {
         return None;
     }
+    // The checks run one after the other (SPF, includes, then DMARC): they get the rest of the deadline,
+    // each DNS question inside being cut by the resolver's own per-lookup timeout.
     let got = ctx
-        .get("auth", &key(raw, &ip), false, |_| async {
+        .get_within("auth", &key(raw, &ip), false, ctx.remaining(), |_| async {
             let Some(auth) = auth else { return Fetched::failed("no resolver (replay mode)", None) };
             let a = run(auth, facts, raw, ip, origin.helo.as_deref()).await;
             match serde_json::to_value(&a) {
-                Ok(v) => Fetched::new(Outcome::Data(v), 0, Some("mail-auth".into())),
+                Ok(v) => Fetched::new(Outcome::Data(v), 0, resolver_label.clone()),
                 Err(e) => Fetched::failed(e.to_string(), None),
             }
         })
         .await;
-    let mut a: AuthNow = serde_json::from_value(got.data()?.clone()).ok()?;
+    let parsed = got.data().and_then(|v| serde_json::from_value::<AuthNow>(v.clone()).ok());
+    let mut a = match (parsed, &got.outcome) {
+        (Some(a), _) => a,
+        (None, Outcome::Failed(why)) => unknown_checks(facts, ip, origin.helo.as_deref(), why),
+        (None, _) => unknown_checks(facts, ip, origin.helo.as_deref(), "unreadable evaluation"),
+    };
     a.source = got.source;
     Some(a)
+}
+
+/// The checks the message calls for, all "unknown" with `why`.
+pub fn unknown_checks(facts: &Facts, ip: IpAddr, helo: Option<&str>, why: &str) -> AuthNow {
+    let helo = helo.and_then(helo_name);
+    let reason = Some(format!("could not be evaluated: {why}"));
+    let mail_from = facts.return_path.as_deref().and_then(domain_of);
+    let from = facts.from.as_ref().and_then(|m| m.address.as_deref()).and_then(domain_of);
+    let mut spf = Vec::new();
+    for (identity, domain) in [("mail_from", mail_from), ("from", from.clone()), ("helo", helo.clone())] {
+        if let Some(domain) = domain {
+            spf.push(SpfCheck {
+                identity: identity.into(),
+                domain,
+                result: "unknown".into(),
+                record: None,
+                reason: reason.clone(),
+            });
+        }
+    }
+    let dmarc = from.map(|domain| DmarcCheck {
+        domain,
+        policy: "unknown".into(),
+        result: "unknown".into(),
+        reason: reason.clone(),
+        ..Default::default()
+    });
+    AuthNow { ip: Some(ip), helo, spf, dkim: Vec::new(), dmarc, arc: None, source: Default::default() }
+}
+
+/// The resolver does not give real answers (it said NXDOMAIN even for a top-level domain): every result
+/// that rests on "there is no record" is unknown, not "none".
+pub fn distrust_negative_answers(a: &mut AuthNow, why: &str) {
+    let reason = Some(format!("could not be evaluated: {why}"));
+    for c in &mut a.spf {
+        if matches!(c.result.as_str(), "none" | "temperror" | "permerror") {
+            c.result = "unknown".into();
+            c.reason = reason.clone();
+        }
+    }
+    for d in &mut a.dkim {
+        if d.result != "pass" && d.result != "fail" {
+            d.result = "unknown".into();
+            d.reason = reason.clone();
+        }
+    }
+    if let Some(d) = &mut a.dmarc
+        && matches!(d.result.as_str(), "none" | "temperror" | "permerror")
+    {
+        d.result = "unknown".into();
+        d.policy = "unknown".into();
+        d.reason = reason;
+    }
+}
+
+const TEMPERROR_WHY: &str = "a DNS lookup failed or timed out (temperror)";
+
+fn spf_reason(r: SpfResult) -> Option<String> {
+    match r {
+        SpfResult::TempError => Some(TEMPERROR_WHY.into()),
+        SpfResult::PermError => Some("the SPF record is invalid or needs too many lookups (permerror)".into()),
+        _ => None,
+    }
 }
 
 async fn run(auth: &MessageAuthenticator, facts: &Facts, raw: &[u8], ip: IpAddr, helo: Option<&str>) -> AuthNow {
@@ -162,6 +236,7 @@ async fn run(auth: &MessageAuthenticator, facts: &Facts, raw: &[u8], ip: IpAddr,
             domain: domain_of(mfa).unwrap_or_default(),
             result: spf_str(o.result()).into(),
             record: None,
+            reason: spf_reason(o.result()),
         });
     }
     match (&fr, &from_addr) {
@@ -170,6 +245,7 @@ async fn run(auth: &MessageAuthenticator, facts: &Facts, raw: &[u8], ip: IpAddr,
             domain: domain_of(f).unwrap_or_default(),
             result: spf_str(o.result()).into(),
             record: None,
+            reason: spf_reason(o.result()),
         }),
         // Same domain as the Return-Path: the same evaluation answers for the From identity.
         (None, Some(f)) if mf.is_some() => spf.push(SpfCheck {
@@ -177,6 +253,7 @@ async fn run(auth: &MessageAuthenticator, facts: &Facts, raw: &[u8], ip: IpAddr,
             domain: domain_of(f).unwrap_or_default(),
             result: mf.as_ref().map(|o| spf_str(o.result())).unwrap_or("none").into(),
             record: None,
+            reason: mf.as_ref().and_then(|o| spf_reason(o.result())),
         }),
         _ => {}
     }
@@ -186,6 +263,7 @@ async fn run(auth: &MessageAuthenticator, facts: &Facts, raw: &[u8], ip: IpAddr,
             domain: h.clone(),
             result: spf_str(o.result()).into(),
             record: None,
+            reason: spf_reason(o.result()),
         });
     }
     let dkim_checks: Vec<DkimCheck> = dkim
@@ -210,11 +288,18 @@ async fn run(auth: &MessageAuthenticator, facts: &Facts, raw: &[u8], ip: IpAddr,
         if let Some(spf_out) = &spf_for_dmarc {
             let out = auth.verify_dmarc(DmarcParameters::new(m, &dkim, &mf_domain, spf_out)).await;
             let record = out.dmarc_record().is_some();
+            let result = out.result();
+            let reason = match &result {
+                DmarcResult::TempError(e) => Some(format!("{TEMPERROR_WHY}: {e}")),
+                DmarcResult::PermError(e) => Some(format!("permerror: {e}")),
+                _ => None,
+            };
             dmarc = Some(DmarcCheck {
                 domain: f,
                 record: None,
                 policy: if record { policy_str(out.policy()).into() } else { "unspecified".into() },
-                result: dmarc_str(&out.result()).into(),
+                result: dmarc_str(&result).into(),
+                reason,
                 spf_aligned: *out.spf_result() == DmarcResult::Pass,
                 dkim_aligned: *out.dkim_result() == DmarcResult::Pass,
             });
@@ -226,6 +311,24 @@ async fn run(auth: &MessageAuthenticator, facts: &Facts, raw: &[u8], ip: IpAddr,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_is_never_none() {
+        let mut a = AuthNow {
+            spf: vec![SpfCheck {
+                identity: "from".into(),
+                domain: "kagoya.jp".into(),
+                result: "none".into(),
+                ..Default::default()
+            }],
+            dmarc: Some(DmarcCheck { domain: "kagoya.jp".into(), result: "none".into(), ..Default::default() }),
+            ..Default::default()
+        };
+        distrust_negative_answers(&mut a, "no working DNS");
+        assert_eq!(a.spf[0].result, "unknown");
+        assert!(a.spf[0].reason.as_deref().unwrap().contains("no working DNS"));
+        assert_eq!(a.dmarc.as_ref().unwrap().result, "unknown");
+    }
 
     #[test]
     fn helo_names_worth_checking() {

@@ -67,6 +67,16 @@ impl Cache {
         })
     }
 
+    /// Forget the negative DNS answers (nxdomain, nodata) fetched at or after `since`.
+    pub fn forget_negative_dns_since(&self, since: i64) {
+        if let Ok(conn) = self.conn.lock() {
+            let _ = conn.execute(
+                "DELETE FROM answer WHERE kind = 'dns' AND fetched_at >= ?1 AND outcome LIKE '{\"type\":\"negative\"%'",
+                params![since],
+            );
+        }
+    }
+
     pub fn put(&self, a: &Answer) {
         let Ok(outcome) = serde_json::to_string(&a.outcome) else { return };
         let ttl = a.ttl_secs.clamp(MIN_TTL, MAX_TTL) as i64;

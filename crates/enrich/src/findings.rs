@@ -159,6 +159,21 @@ pub fn findings(report: &Report, intel: &Intel, th: &Thresholds) -> Vec<Finding>
             }
         }
     }
+    // The origin IP on a DNS blocklist the user chose to ask.
+    if let Some(origin) = intel.ips.iter().find(|i| i.roles.iter().any(|r| r == "origin")) {
+        let listed: Vec<_> = origin.dnsbl.iter().filter(|b| b.status == "listed").collect();
+        if !listed.is_empty() {
+            let zones: Vec<&str> = listed.iter().map(|b| b.zone.as_str()).collect();
+            let mut f = Finding::new("intel.origin_dnsbl_listed")
+                .param("ip", origin.ip.to_string())
+                .param("lists", zones.join(", "));
+            for b in listed.iter().take(4) {
+                let why = b.reason.clone().unwrap_or_else(|| b.codes.join(" "));
+                f = f.evidence(ev(&format!("DNSBL {}", b.zone), format!("{} {}: {why}", origin.ip, b.codes.join(" "))));
+            }
+            out.push(f);
+        }
+    }
     if !intel.unknown.is_empty() {
         let first = intel.unknown.first().map(|u| format!("{}: {}", u.lookup, u.reason)).unwrap_or_default();
         out.push(

@@ -42,8 +42,64 @@ const PROVIDERS: &[(&str, &str, &str)] = &[
     ("fastly", "Fastly", "cdn"),
 ];
 
+/// Well-known AS numbers of the same providers (the number is the surest key when a database gives it).
+const ASNS: &[(u32, &str, &str)] = &[
+    (16509, "Amazon AWS", "cloud"),
+    (14618, "Amazon AWS", "cloud"),
+    (15169, "Google Cloud", "cloud"),
+    (396982, "Google Cloud", "cloud"),
+    (8075, "Microsoft Azure", "cloud"),
+    (37963, "Alibaba Cloud", "cloud"),
+    (45102, "Alibaba Cloud", "cloud"),
+    (45090, "Tencent Cloud", "cloud"),
+    (132203, "Tencent Cloud", "cloud"),
+    (135377, "UCloud", "cloud"),
+    (31898, "Oracle Cloud", "cloud"),
+    (14061, "DigitalOcean", "cloud"),
+    (63949, "Akamai Linode", "cloud"),
+    (20473, "Vultr", "hosting"),
+    (8100, "QuadraNet", "hosting"),
+    (16276, "OVH", "hosting"),
+    (24940, "Hetzner", "hosting"),
+    (51167, "Contabo", "hosting"),
+    (36352, "ColoCrossing", "hosting"),
+    (47583, "Hostinger", "hosting"),
+    (22612, "Namecheap", "hosting"),
+    (26496, "GoDaddy", "hosting"),
+    (60781, "Leaseweb", "hosting"),
+    (9009, "M247", "hosting"),
+    (9370, "SAKURA internet", "hosting"),
+    (7506, "ConoHa (GMO)", "hosting"),
+    (13335, "Cloudflare", "cdn"),
+    (20940, "Akamai", "cdn"),
+    (54113, "Fastly", "cdn"),
+];
+
+fn asn_of(ip: &IpIntel) -> Option<u32> {
+    ip.geo
+        .as_ref()
+        .and_then(|g| g.asn)
+        .or_else(|| ip.asn.as_ref().map(|a| a.asn))
+        .or_else(|| ip.registration.as_ref()?.origin_as.as_deref()?.trim_start_matches("AS").parse().ok())
+}
+
 pub fn classify(ip: &IpIntel) -> Option<Hosting> {
+    if let Some(n) = asn_of(ip)
+        && let Some((_, provider, kind)) = ASNS.iter().find(|(a, _, _)| *a == n)
+    {
+        return Some(Hosting { kind: kind.to_string(), provider: provider.to_string() });
+    }
     let mut hay = String::new();
+    if let Some(a) = &ip.asn {
+        for s in [&a.name, &a.holder].into_iter().flatten() {
+            hay.push_str(&s.to_ascii_lowercase());
+            hay.push(' ');
+        }
+    }
+    if let Some(s) = ip.geo.as_ref().and_then(|g| g.as_org.as_ref()) {
+        hay.push_str(&s.to_ascii_lowercase());
+        hay.push(' ');
+    }
     if let Some(r) = &ip.registration {
         for s in [&r.name, &r.org, &r.handle].into_iter().flatten() {
             hay.push_str(&s.to_ascii_lowercase());
@@ -83,6 +139,8 @@ mod tests {
             rdns: None,
             geo: None,
             hosting: None,
+            asn: None,
+            dnsbl: vec![],
         };
         ip.registration = Some(IpRegistration { org: Some("QuadraNet Enterprises LLC".into()), ..Default::default() });
         assert_eq!(classify(&ip).unwrap().provider, "QuadraNet");
@@ -90,5 +148,8 @@ mod tests {
         assert_eq!(classify(&ip).unwrap().kind, "cloud");
         ip.registration = Some(IpRegistration { org: Some("Flaws Inc".into()), ..Default::default() });
         assert!(classify(&ip).is_none());
+        // A GeoIP ASN alone is enough.
+        ip.geo = Some(phishlens_core::intel::GeoIp { asn: Some(16509), ..Default::default() });
+        assert_eq!(classify(&ip).unwrap().provider, "Amazon AWS");
     }
 }

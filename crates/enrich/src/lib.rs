@@ -10,7 +10,9 @@
 pub mod auth;
 pub mod cache;
 pub mod dns;
+pub mod dnsbl;
 pub mod findings;
+pub mod geoip;
 pub mod hosting;
 pub mod lookup;
 pub mod rdap;
@@ -24,7 +26,7 @@ use futures::future::join_all;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::proto::rr::RecordType;
 use lookup::{Ctx, Lookups, merge_sources, now_secs};
-use phishlens_core::intel::{DomainDns, DomainIntel, HostIntel, Intel, IpIntel, LookupCounts, ReverseDns};
+use phishlens_core::intel::{DomainDns, DomainIntel, GeoIp, HostIntel, Intel, IpIntel, LookupCounts, ReverseDns};
 use phishlens_core::judge::Report;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -59,6 +61,12 @@ pub struct EnrichConfig {
     pub thresholds: Thresholds,
     /// "Now" for ages, unix seconds; None: the clock.
     pub now: Option<i64>,
+    /// MaxMind-format databases (`--geoip`, `PHISHLENS_GEOIP`): local, so used with `offline` too.
+    pub geoip: Vec<PathBuf>,
+    /// DNS blocklist zones asked about the origin IP (`--dnsbl`); empty: none (the default).
+    pub dnsbl: Vec<String>,
+    /// No network at all (`--offline`): only the local GeoIP lookups run.
+    pub offline: bool,
 }
 
 impl Default for EnrichConfig {
@@ -74,6 +82,9 @@ impl Default for EnrichConfig {
             replay: None,
             thresholds: Thresholds::default(),
             now: None,
+            geoip: Vec::new(),
+            dnsbl: Vec::new(),
+            offline: false,
         }
     }
 }
@@ -84,8 +95,14 @@ pub struct Enricher {
     resolver: Option<TokioResolver>,
     authenticator: Option<mail_auth::MessageAuthenticator>,
     http: Option<reqwest::Client>,
+    geo: Option<geoip::GeoDbs>,
+    /// The DNS the live checks use, for the report ("127.0.0.1:5353", "system resolver").
+    resolver_label: String,
     lookups: Lookups,
 }
+
+/// Top-level domains asked as a check that the resolver gives real answers.
+const MAX_TLD_CHECKS: usize = 4;
 
 impl Enricher {
     /// Must be called inside a tokio runtime (the resolver binds to it).
@@ -95,7 +112,15 @@ impl Enricher {
             None => None,
         };
         let replay = cfg.replay.take();
-        let live = replay.is_none();
+        let live = replay.is_none() && !cfg.offline;
+        let geo = if cfg.geoip.is_empty() { None } else { Some(geoip::GeoDbs::open(&cfg.geoip)?) };
+        if let Some(z) = cfg.dnsbl.iter().find(|z| !dnsbl::valid_zone(z)) {
+            return Err(format!("--dnsbl {z}: not a DNS zone name"));
+        }
+        let resolver_label = match cfg.dns_server {
+            Some(a) => a.to_string(),
+            None => "system resolver".to_string(),
+        };
         let lookups = Lookups::new(cache, replay, cfg.save_evidence);
         let (resolver, authenticator, http) = if live {
             let resolver = dns::resolver(cfg.dns_server, cfg.lookup_timeout)?;
@@ -113,7 +138,7 @@ impl Enricher {
         } else {
             (None, None, None)
         };
-        Ok(Enricher { cfg, resolver, authenticator, http, lookups })
+        Ok(Enricher { cfg, resolver, authenticator, http, geo, resolver_label, lookups })
     }
 
     /// Every lookup answer used so far, for `--save-evidence`.
@@ -137,10 +162,13 @@ impl Enricher {
     /// Run every lookup for one message; never fails, returns by the deadline.
     pub async fn investigate(&self, report: &Report, raw: &[u8]) -> Intel {
         let started = tokio::time::Instant::now();
+        let started_secs = now_secs();
         let ctx = Ctx::new(&self.lookups, self.cfg.lookup_timeout, started + self.cfg.deadline);
         let facts = &report.facts;
         let now = self.cfg.now.unwrap_or_else(now_secs);
         let received_at = facts.hops.first().and_then(|h| h.timestamp).or(facts.date);
+        // Offline with GeoIP databases: only the local lookups (replay answers everything from the file).
+        let offline = self.cfg.offline && !self.lookups.is_replay();
 
         // What to look up: origin IP, sender-side domains, link domains and hosts.
         let origin_ip =
@@ -171,25 +199,48 @@ impl Enricher {
                 hosts.push(l.host.clone());
             }
         }
-        let domains: Vec<(String, Vec<String>)> = domains.into_iter().take(MAX_DOMAINS).collect();
+        let mut domains: Vec<(String, Vec<String>)> = domains.into_iter().take(MAX_DOMAINS).collect();
+        if offline {
+            domains.clear();
+            hosts.clear();
+        }
+        // A resolver that answers NXDOMAIN for everything (no network behind it) must not make every
+        // domain look non-existent: ask for the TLDs' NS at the same time as everything else.
+        let mut tlds: Vec<String> = Vec::new();
+        for d in domains.iter().map(|(d, _)| d.as_str()).chain(hosts.iter().map(String::as_str)) {
+            if let Some(t) = d.rsplit('.').next().filter(|t| !t.is_empty())
+                && !tlds.iter().any(|x| x == t)
+                && tlds.len() < MAX_TLD_CHECKS
+            {
+                tlds.push(t.to_ascii_lowercase());
+            }
+        }
 
         let ctx = &ctx;
-        let auth_fut = auth::evaluate(ctx, self.authenticator.as_ref(), facts, raw);
+        let auth_fut = async {
+            if offline {
+                return None;
+            }
+            auth::evaluate(ctx, self.authenticator.as_ref(), facts, raw, Some(self.resolver_label.clone())).await
+        };
         let origin_fut = async {
             match origin_ip {
-                Some(ip) => Some(self.ip_intel(ctx, ip).await),
+                Some(ip) => Some(self.ip_intel(ctx, ip, true, offline).await),
                 None => None,
             }
         };
         let domains_fut = join_all(domains.iter().map(|(d, roles)| self.domain_intel(ctx, d, roles, received_at, now)));
         let hosts_fut = join_all(hosts.iter().map(|h| async move {
             let hi = self.resolve_host(ctx, h).await;
-            let ips = join_all(hi.ips.iter().take(MAX_IPS_PER_HOST).map(|ip| self.ip_intel(ctx, *ip))).await;
+            let ips =
+                join_all(hi.ips.iter().take(MAX_IPS_PER_HOST).map(|ip| self.ip_intel(ctx, *ip, false, offline))).await;
             (hi, ips)
         }));
-        let literals_fut = join_all(literal_ips.iter().map(|(ip, _)| self.ip_intel(ctx, *ip)));
-        let (auth, origin, domains, hosts, literals) =
-            tokio::join!(auth_fut, origin_fut, domains_fut, hosts_fut, literals_fut);
+        let literals_fut = join_all(literal_ips.iter().map(|(ip, _)| self.ip_intel(ctx, *ip, false, offline)));
+        let tlds_fut =
+            join_all(tlds.iter().map(|t| dns::query(ctx, self.resolver.as_ref(), RecordType::NS, t.as_str())));
+        let (auth, origin, mut domains, hosts, literals, tld_answers) =
+            tokio::join!(auth_fut, origin_fut, domains_fut, hosts_fut, literals_fut, tlds_fut);
 
         // Merge the IP views (an IP may be both origin and link).
         let mut ips: Vec<IpIntel> = Vec::new();
@@ -235,8 +286,25 @@ impl Enricher {
                 dm.record = domains.iter().find(|d| d.domain == dm.domain).and_then(|d| d.dns.as_ref()?.dmarc.clone());
             }
         }
+        let fake_tld = tlds.iter().zip(&tld_answers).find(|(_, g)| dns::status(g) == "nxdomain").map(|(t, _)| t);
+        if let Some(tld) = fake_tld {
+            let why = format!(
+                "the DNS resolver ({}) answers NXDOMAIN even for the top-level domain .{tld}: it gives no real \
+                 answers (no network?), so every \"no record\" from it is unknown",
+                self.resolver_label
+            );
+            ctx.unknown(format!("dns NS {tld}"), why.clone());
+            distrust_negative_dns(&mut auth, &mut domains, &mut host_list, &mut ips, &why);
+            self.lookups.forget_negative_since(started_secs);
+        }
         Intel {
-            mode: if self.lookups.is_replay() { "replay".into() } else { "live".into() },
+            mode: if self.lookups.is_replay() {
+                "replay".into()
+            } else if offline {
+                "offline".into()
+            } else {
+                "live".into()
+            },
             looked_up_at: now,
             received_at,
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -254,11 +322,72 @@ impl Enricher {
         }
     }
 
-    async fn ip_intel(&self, ctx: &Ctx<'_>, ip: IpAddr) -> IpIntel {
+    /// Everything about one IP: GeoIP (local), RDAP of the network and of its AS, reverse DNS and, for the
+    /// origin, the DNS blocklists. The AS's RDAP starts with the others when a GeoIP ASN database names it.
+    async fn ip_intel(&self, ctx: &Ctx<'_>, ip: IpAddr, origin: bool, offline: bool) -> IpIntel {
+        let geo = self.geo(ctx, ip).await;
+        if offline {
+            return IpIntel {
+                ip,
+                roles: Vec::new(),
+                registration: None,
+                rdns: None,
+                geo,
+                hosting: None,
+                asn: None,
+                dnsbl: Vec::new(),
+            };
+        }
+        let geo_asn = geo.as_ref().and_then(|g| g.asn);
         let rdap_fut = rdap::ip(ctx, self.http.as_ref(), &self.cfg.rdap_bootstrap, &ip);
         let rdns_fut = self.rdns(ctx, ip);
-        let (registration, rdns) = tokio::join!(rdap_fut, rdns_fut);
-        IpIntel { ip, roles: Vec::new(), registration, rdns, geo: None, hosting: None }
+        let asn_fut = async {
+            match geo_asn {
+                Some(n) => rdap::asn(ctx, self.http.as_ref(), &self.cfg.rdap_bootstrap, n).await,
+                None => None,
+            }
+        };
+        let dnsbl_fut = async {
+            if origin && !self.cfg.dnsbl.is_empty() {
+                dnsbl::check(ctx, self.resolver.as_ref(), ip, &self.cfg.dnsbl).await
+            } else {
+                Vec::new()
+            }
+        };
+        let (registration, rdns, mut asn, dnsbl) = tokio::join!(rdap_fut, rdns_fut, asn_fut, dnsbl_fut);
+        // No GeoIP ASN: the registry's origin AS (ARIN gives it), one step later.
+        if asn.is_none()
+            && geo_asn.is_none()
+            && let Some(n) = registration
+                .as_ref()
+                .and_then(|r| r.origin_as.as_deref())
+                .and_then(|a| a.trim_start_matches("AS").parse::<u32>().ok())
+        {
+            asn = rdap::asn(ctx, self.http.as_ref(), &self.cfg.rdap_bootstrap, n).await;
+        }
+        IpIntel { ip, roles: Vec::new(), registration, rdns, geo, hosting: None, asn, dnsbl }
+    }
+
+    /// GeoIP answers go through the lookup door too, so that evidence files replay them.
+    async fn geo(&self, ctx: &Ctx<'_>, ip: IpAddr) -> Option<GeoIp> {
+        if self.geo.is_none() && !self.lookups.replay_has_kind("mmdb") {
+            return None;
+        }
+        let got = ctx
+            .get("mmdb", &ip.to_string(), false, |_| async {
+                let Some(dbs) = &self.geo else { return lookup::Fetched::failed("no GeoIP database", None) };
+                match dbs.lookup(ip) {
+                    Some(g) => match serde_json::to_value(&g) {
+                        Ok(v) => lookup::Fetched::new(lookup::Outcome::Data(v), 0, g.source.server.clone()),
+                        Err(e) => lookup::Fetched::failed(e.to_string(), None),
+                    },
+                    None => lookup::Fetched::new(lookup::Outcome::Negative("not in the databases".into()), 0, None),
+                }
+            })
+            .await;
+        let mut g: GeoIp = serde_json::from_value(got.data()?.clone()).ok()?;
+        g.source = got.source;
+        Some(g)
     }
 
     /// PTR, then forward-confirm each name (A/AAAA must contain the IP).
@@ -360,6 +489,42 @@ impl Enricher {
             age_days_now: created.map(|c| (now - c).div_euclid(86_400)),
             registration,
             dns: Some(dns),
+        }
+    }
+}
+
+/// The resolver gave no real answers: nothing that rests on "no such record" stands.
+fn distrust_negative_dns(
+    auth: &mut Option<phishlens_core::intel::AuthNow>,
+    domains: &mut [DomainIntel],
+    hosts: &mut [HostIntel],
+    ips: &mut [IpIntel],
+    why: &str,
+) {
+    if let Some(a) = auth {
+        auth::distrust_negative_answers(a, why);
+    }
+    for d in domains {
+        if let Some(dns) = &mut d.dns
+            && (dns.status == "nxdomain" || dns.status == "nodata")
+        {
+            dns.status = "unknown".into();
+        }
+    }
+    for h in hosts {
+        if h.status == "nxdomain" || h.status == "nodata" {
+            h.status = "unknown".into();
+        }
+    }
+    for i in ips {
+        if i.rdns.as_ref().is_some_and(|r| r.names.is_empty()) {
+            i.rdns = None;
+        }
+        for b in &mut i.dnsbl {
+            if b.status == "not_listed" {
+                b.status = "unknown".into();
+                b.reason = Some(why.to_string());
+            }
         }
     }
 }

@@ -108,6 +108,19 @@ impl Lookups {
         self.replay.is_some()
     }
 
+    /// Drop the negative DNS answers cached since `since` (unix seconds): they came from a resolver found
+    /// not to give real answers.
+    pub fn forget_negative_since(&self, since: i64) {
+        if let Some(c) = &self.cache {
+            c.forget_negative_dns_since(since);
+        }
+    }
+
+    /// Whether the evidence file being replayed holds any answer of this kind.
+    pub fn replay_has_kind(&self, kind: &str) -> bool {
+        self.replay.as_ref().is_some_and(|r| r.keys().any(|(k, _)| k == kind))
+    }
+
     /// Every answer used so far (for `--save-evidence`).
     pub fn evidence(&self) -> EvidenceFile {
         let answers = match &self.evidence {
@@ -154,7 +167,12 @@ impl<'a> Ctx<'a> {
 
     /// Time left for one more lookup: the per-lookup timeout, cut by the overall deadline.
     pub fn budget(&self) -> Duration {
-        self.per_lookup.min(self.deadline.saturating_duration_since(Instant::now()))
+        self.per_lookup.min(self.remaining())
+    }
+
+    /// Time left before the overall deadline.
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
     }
 
     pub fn unknown(&self, lookup: impl Into<String>, reason: impl Into<String>) {
@@ -178,6 +196,16 @@ impl<'a> Ctx<'a> {
     /// Ask one question once. `fetch` runs only when neither the replay file, the memo nor the cache has a
     /// usable answer; it is cut at the lookup's budget.
     pub async fn get<F, Fut>(&self, kind: &str, query: &str, cacheable: bool, fetch: F) -> Got
+    where
+        F: FnOnce(Duration) -> Fut,
+        Fut: Future<Output = Fetched>,
+    {
+        self.get_within(kind, query, cacheable, self.per_lookup, fetch).await
+    }
+
+    /// `get` with a time limit of `limit` (still cut by the overall deadline): for a question that is
+    /// itself a chain of lookups, such as the whole SPF/DKIM/DMARC evaluation.
+    pub async fn get_within<F, Fut>(&self, kind: &str, query: &str, cacheable: bool, limit: Duration, fetch: F) -> Got
     where
         F: FnOnce(Duration) -> Fut,
         Fut: Future<Output = Fetched>,
@@ -215,7 +243,7 @@ impl<'a> Ctx<'a> {
                     let age = now_secs() - a.fetched_at;
                     return (a, Some(age.max(0)));
                 }
-                let budget = self.budget();
+                let budget = limit.min(self.remaining());
                 let fetched_at = now_secs();
                 let fetched = if budget.is_zero() {
                     Fetched::failed("overall deadline reached before the lookup", None)
@@ -250,7 +278,8 @@ impl<'a> Ctx<'a> {
         }
         if cache_age.is_some() {
             self.cached.fetch_add(1, Ordering::Relaxed);
-        } else if ran {
+        } else if ran && kind != "mmdb" {
+            // Local database lookups are not network lookups.
             self.network.fetch_add(1, Ordering::Relaxed);
         }
         self.lookups.record(&answer);

@@ -4,7 +4,7 @@
 //! where the organisation and abuse contacts sit), so the reading walks the entity tree generically.
 
 use crate::lookup::{Ctx, Fetched, Got, Outcome};
-use phishlens_core::intel::{DomainRegistration, IpRegistration};
+use phishlens_core::intel::{AsnIntel, DomainRegistration, IpRegistration};
 use serde_json::Value;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -143,6 +143,22 @@ pub fn base_for_domain(boot: &Value, domain: &str) -> Option<String> {
     best.map(|(_, u)| u)
 }
 
+/// The RDAP base URL for AS `asn`: asn.json keys are ranges "first-last" (or a single number).
+pub fn base_for_asn(boot: &Value, asn: u32) -> Option<String> {
+    for (keys, urls) in services(boot) {
+        for k in keys {
+            let (a, b) = k.split_once('-').unwrap_or((k, k));
+            let (Ok(a), Ok(b)) = (a.trim().parse::<u32>(), b.trim().parse::<u32>()) else { continue };
+            if (a..=b).contains(&asn)
+                && let Some(u) = pick_url(&urls)
+            {
+                return Some(u);
+            }
+        }
+    }
+    None
+}
+
 fn join(base: &str, path: &str) -> String {
     format!("{}/{path}", base.trim_end_matches('/'))
 }
@@ -178,6 +194,46 @@ pub async fn ip(
             None
         }
         Outcome::Failed(_) => None,
+    }
+}
+
+/// RDAP for an autonomous system (`autnum`): its name, holder, country and abuse contact.
+pub async fn asn(ctx: &Ctx<'_>, client: Option<&reqwest::Client>, boot_base: &str, asn: u32) -> Option<AsnIntel> {
+    let boot = bootstrap(ctx, client, boot_base, "asn").await;
+    let Some(base) = boot.data().and_then(|b| base_for_asn(b, asn)) else {
+        if boot.data().is_some() {
+            ctx.unknown(format!("rdap autnum {asn}"), "no RDAP service for this AS number in the bootstrap file");
+        }
+        return None;
+    };
+    let url = join(&base, &format!("autnum/{asn}"));
+    let got = ctx
+        .get("rdap", &format!("autnum {asn}"), true, |_| async {
+            match client {
+                Some(c) => get_json(c, &url, BODY_CAP, TTL_RDAP).await,
+                None => Fetched::failed("no HTTP client (replay mode)", None),
+            }
+        })
+        .await;
+    match &got.outcome {
+        Outcome::Data(v) => Some(AsnIntel { asn, source: got.source.clone(), ..parse_asn(v) }),
+        Outcome::Negative(why) => {
+            ctx.unknown(format!("rdap autnum {asn}"), why.clone());
+            None
+        }
+        Outcome::Failed(_) => None,
+    }
+}
+
+pub fn parse_asn(v: &Value) -> AsnIntel {
+    AsnIntel {
+        asn: 0,
+        name: s(v, "name"),
+        holder: org_name(v),
+        country: s(v, "country"),
+        abuse_emails: abuse_emails(v),
+        registered: event(v, "registration").map(|d| date_only(&d)),
+        source: Default::default(),
     }
 }
 
@@ -399,6 +455,19 @@ mod tests {
         assert_eq!(base_for_domain(&d, "cljqxt.top").unwrap(), "https://rdap.top/");
         assert!(base_for_domain(&d, "4ztfqg8.cn").is_none());
         assert!(base_for_domain(&d, "kagoya.jp").is_none());
+    }
+
+    #[test]
+    fn asn_ranges_and_autnum_objects() {
+        let b = json!({"services": [[["1-1876", "8100"], ["https://rdap.arin.net/registry/"]],
+                                    [["131072-141625"], ["https://rdap.apnic.net/"]]]});
+        assert_eq!(base_for_asn(&b, 8100).unwrap(), "https://rdap.arin.net/registry/");
+        assert_eq!(base_for_asn(&b, 135377).unwrap(), "https://rdap.apnic.net/");
+        assert!(base_for_asn(&b, 99999).is_none());
+        let a = parse_asn(&json!({"objectClassName": "autnum", "handle": "AS8100", "name": "ASN-QUADRANET-GLOBAL",
+            "entities": [{"roles": ["registrant"], "vcardArray": ["vcard", [["fn", {}, "text", "QuadraNet Enterprises LLC"]]]}]}));
+        assert_eq!(a.name.as_deref(), Some("ASN-QUADRANET-GLOBAL"));
+        assert_eq!(a.holder.as_deref(), Some("QuadraNet Enterprises LLC"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The whole chain for both seed mails against servers that serve the seed posts' facts, plus the ways
 //! servers misbehave (silence, SERVFAIL, NXDOMAIN, malformed and oversized answers, 404, 429).
 
+#[path = "support/geo.rs"]
+mod geo;
 mod support;
 
 use phishlens_core::intel::Intel;
@@ -315,4 +317,150 @@ async fn latency_follows_dependency_depth() {
     );
     assert!(i.unknown.iter().all(|u| !u.reason.contains("timed out")), "{:?}", i.unknown);
     assert!(network > 15, "{network}");
+}
+
+/// The DNS that gives no real answers (NXDOMAIN for everything, as a sandbox stub resolver does) must
+/// not make the sender look policy-less or the links taken down: SPF/DMARC are unknown, with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolver_that_denies_everything_gives_unknown_not_none() {
+    let dns = raw_dns_server(Some(3)).await;
+    let (rdap, whois) = registries(|_, _| {}).await;
+    let r = enrich(config(dns, &rdap, whois), "kagoya_vps.eml").await;
+    let i = intel(&r);
+    let a = i.auth.as_ref().expect("auth");
+    assert!(!a.spf.is_empty());
+    for c in &a.spf {
+        assert_eq!(c.result, "unknown", "{c:?}");
+        assert!(c.reason.as_deref().unwrap_or("").contains("NXDOMAIN even for the top-level domain"), "{c:?}");
+    }
+    assert_eq!(a.dmarc.as_ref().map(|d| d.result.as_str()), Some("unknown"));
+    assert!(i.hosts.iter().all(|h| h.status == "unknown"), "{:?}", i.hosts);
+    let ids = ids(&r);
+    assert!(!ids.iter().any(|x| x.starts_with("auth.")), "{ids:?}");
+    assert!(!ids.contains(&"intel.link_domain_gone".to_string()), "{ids:?}");
+    assert!(ids.contains(&"intel.lookups_incomplete".to_string()), "{ids:?}");
+}
+
+/// A DNS server that never answers, and one that answers SERVFAIL: SPF and DMARC are listed as unknown or
+/// temperror with a reason, never as "none".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_and_servfail_dns_give_unknown_spf_and_dmarc() {
+    for rcode in [None, Some(2)] {
+        let dns = raw_dns_server(rcode).await;
+        let (rdap, whois) = registries(|_, _| {}).await;
+        let mut cfg = config(dns, &rdap, whois);
+        cfg.lookup_timeout = Duration::from_millis(600);
+        cfg.deadline = Duration::from_millis(1500);
+        let r = enrich(cfg, "kagoya_vps.eml").await;
+        let a = intel(&r).auth.as_ref().expect("auth is listed even when it cannot be evaluated");
+        let from = a.spf.iter().find(|c| c.identity == "from").expect("spf for From");
+        assert!(matches!(from.result.as_str(), "unknown" | "temperror"), "{rcode:?} {from:?}");
+        assert!(from.reason.is_some(), "{from:?}");
+        let dm = a.dmarc.as_ref().expect("dmarc");
+        assert!(matches!(dm.result.as_str(), "unknown" | "temperror"), "{rcode:?} {dm:?}");
+        assert!(dm.reason.is_some(), "{dm:?}");
+        assert!(!ids(&r).iter().any(|x| x.starts_with("auth.")));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_source_names_the_resolver_once() {
+    let dns = dns_server(ZONES, Duration::ZERO).await;
+    let (rdap, whois) = registries(|_, _| {}).await;
+    let r = enrich(config(dns, &rdap, whois), "kagoya_vps.eml").await;
+    let s = &intel(&r).auth.as_ref().unwrap().source;
+    assert_eq!(s.source, "mail-auth");
+    assert_eq!(s.server.as_deref(), Some(dns.to_string().as_str()));
+}
+
+/// GeoLite2-format ASN and City databases: ASN, AS organisation, country and city for the origin and the
+/// link IPs; the ASN then gets its RDAP (ARIN autnum) and names the hosting provider.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geoip_databases_fill_asn_country_city_and_asn_rdap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (asn_db, city_db) = geo::write_geoip(dir.path());
+    let dns = dns_server(ZONES, Duration::ZERO).await;
+    let (rdap, whois) = registries(|_, m| {
+        m.insert("/arin/autnum/8100".into(), Reply::Json(200, arin_as8100()));
+    })
+    .await;
+    let mut cfg = config(dns, &rdap, whois);
+    cfg.geoip = vec![asn_db, city_db];
+    let r = enrich(cfg, "amazon_prime.eml").await;
+    let i = intel(&r);
+    let o = i.ip(&"106.75.178.120".parse().unwrap()).unwrap();
+    let g = o.geo.as_ref().expect("geo of the origin");
+    assert_eq!((g.asn, g.country.as_deref(), g.city.as_deref()), (Some(135377), Some("CN"), Some("Shanghai")));
+    assert_eq!(g.source.source, "mmdb");
+    assert!(g.source.server.as_deref().unwrap_or("").contains("GeoLite2-ASN"), "{:?}", g.source);
+    let l = i.ip(&"204.44.83.230".parse().unwrap()).unwrap();
+    let lg = l.geo.as_ref().expect("geo of the link");
+    assert_eq!((lg.asn, lg.as_org.as_deref()), (Some(8100), Some("QUADRANET")));
+    assert_eq!(lg.city.as_deref(), Some("Los Angeles"));
+    let asn = l.asn.as_ref().expect("rdap of AS8100");
+    assert_eq!(asn.name.as_deref(), Some("ASN-QUADRANET-GLOBAL"));
+    assert_eq!(asn.holder.as_deref(), Some("QuadraNet Enterprises LLC"));
+    assert_eq!(l.hosting.as_ref().map(|h| h.provider.as_str()), Some("QuadraNet"));
+    // GeoIP lookups are local: not counted as network lookups, and they replay from evidence.
+    assert!(i.lookups.network > 0);
+}
+
+/// Offline with a GeoIP database: no network at all, the local lookups still fill the origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geoip_runs_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (asn_db, city_db) = geo::write_geoip(dir.path());
+    let cfg = EnrichConfig {
+        geoip: vec![asn_db, city_db],
+        offline: true,
+        dns_server: Some("127.0.0.1:9".parse().unwrap()),
+        rdap_bootstrap: "http://127.0.0.1:9/".into(),
+        ..Default::default()
+    };
+    let r = enrich(cfg, "amazon_prime.eml").await;
+    let i = intel(&r);
+    assert_eq!(i.mode, "offline");
+    assert_eq!(i.lookups.network, 0);
+    assert!(i.unknown.is_empty(), "{:?}", i.unknown);
+    assert!(i.auth.is_none() && i.domains.is_empty());
+    let o = i.ip(&"106.75.178.120".parse().unwrap()).unwrap();
+    assert_eq!(o.geo.as_ref().and_then(|g| g.asn), Some(135377));
+    assert!(!ids(&r).contains(&"intel.lookups_incomplete".to_string()));
+}
+
+/// DNS blocklists through the configured resolver: a listing with its TXT reason, a list that refuses
+/// (127.255.255.254: unknown, not "clean"), and a list that does not know the IP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dnsbl_listed_refused_and_clean() {
+    let mut zones: Vec<(&str, &str)> = ZONES.to_vec();
+    zones.push((
+        "bl.test.",
+        "@ 3600 IN SOA ns.bl.test. h.bl.test. 1 7200 3600 1209600 300\n@ 3600 IN NS ns.bl.test.\n\
+         120.178.75.106 300 IN A 127.0.0.2\n120.178.75.106 300 IN TXT \"Listed: seen sending phishing (test data)\"\n",
+    ));
+    zones.push((
+        "refuse.test.",
+        "@ 3600 IN SOA ns.refuse.test. h.refuse.test. 1 7200 3600 1209600 300\n@ 3600 IN NS ns.refuse.test.\n\
+         120.178.75.106 300 IN A 127.255.255.254\n",
+    ));
+    zones.push((
+        "clean.test.",
+        "@ 3600 IN SOA ns.clean.test. h.clean.test. 1 7200 3600 1209600 300\n@ 3600 IN NS ns.clean.test.\n",
+    ));
+    let dns = dns_server(&zones, Duration::ZERO).await;
+    let (rdap, whois) = registries(|_, _| {}).await;
+    let mut cfg = config(dns, &rdap, whois);
+    cfg.dnsbl = vec!["bl.test".into(), "refuse.test".into(), "clean.test".into()];
+    let r = enrich(cfg, "amazon_prime.eml").await;
+    let o = intel(&r).ip(&"106.75.178.120".parse().unwrap()).unwrap();
+    let by = |z: &str| o.dnsbl.iter().find(|b| b.zone == z).cloned().expect(z);
+    let bl = by("bl.test");
+    assert_eq!((bl.status.as_str(), bl.codes.clone()), ("listed", vec!["127.0.0.2".to_string()]));
+    assert!(bl.reason.as_deref().unwrap_or("").contains("phishing"));
+    assert_eq!(by("refuse.test").status, "unknown");
+    assert_eq!(by("clean.test").status, "not_listed");
+    let f = r.findings.iter().find(|f| f.id == "intel.origin_dnsbl_listed").expect("finding");
+    assert_eq!(f.params.get("lists").map(String::as_str), Some("bl.test"));
+    // Link IPs are not asked (the lists are about senders).
+    assert!(intel(&r).ip(&"204.44.83.230".parse().unwrap()).unwrap().dnsbl.is_empty());
 }

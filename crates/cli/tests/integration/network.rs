@@ -1,6 +1,8 @@
 //! `phishlens analyze` with the live investigation, end to end, against servers started here on
 //! 127.0.0.1 that serve the seed posts' facts (the same servers as phishlens-enrich's tests).
 
+#[path = "../../../enrich/tests/support/geo.rs"]
+mod geo;
 #[path = "../../../enrich/tests/support/mod.rs"]
 mod support;
 
@@ -130,4 +132,61 @@ fn offline_means_no_investigation() {
     let r = run(&["analyze", "--lang", "en", "--offline", fixture("amazon_prime.eml").to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains("Origin IP investigation"));
+}
+
+#[test]
+fn geoip_databases_work_offline_by_flag_and_by_environment() {
+    let dir = tempdir();
+    let (asn, city) = geo::write_geoip(dir.path());
+    let (asn_s, city_s) = (asn.to_string_lossy().into_owned(), city.to_string_lossy().into_owned());
+    let mail = fixture("amazon_prime.eml");
+    let by_flag =
+        run(&["analyze", "--lang", "en", "--offline", "--geoip", &asn_s, "--geoip", &city_s, mail.to_str().unwrap()]);
+    assert_eq!(by_flag.code, 0, "{}", by_flag.stderr);
+    assert!(by_flag.stdout.contains("Origin IP investigation"), "{}", by_flag.stdout);
+    assert!(by_flag.stdout.contains("GeoIP: AS135377"), "{}", by_flag.stdout);
+    assert!(by_flag.stdout.contains("Shanghai"), "{}", by_flag.stdout);
+    assert!(by_flag.stdout.contains("(offline)"), "{}", by_flag.stdout);
+
+    let joined = std::env::join_paths([&asn, &city]).unwrap();
+    let out = crate::util::bin()
+        .env("PHISHLENS_GEOIP", &joined)
+        .args(["analyze", "--lang", "en", "--format", "json", "--offline", mail.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ips = v.pointer("/intel/ips").and_then(|x| x.as_array()).expect("intel.ips");
+    let origin = ips.iter().find(|i| i["ip"] == "106.75.178.120").expect("origin");
+    assert_eq!(origin.pointer("/geo/asn").and_then(|x| x.as_u64()), Some(135377));
+    assert_eq!(origin.pointer("/geo/city").and_then(|x| x.as_str()), Some("Shanghai"));
+
+    let bad = dir.path().join("bad.mmdb");
+    std::fs::write(&bad, b"nope").unwrap();
+    let r = run(&["analyze", "--offline", "--geoip", bad.to_str().unwrap(), mail.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("bad.mmdb"), "{}", r.stderr);
+}
+
+#[test]
+fn dnsbl_listing_is_reported_when_asked_for() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (dns, rdap, whois) = rt.block_on(async {
+        let mut zones: Vec<(&str, &str)> = ZONES.to_vec();
+        zones.push((
+            "bl.test.",
+            "@ 3600 IN SOA ns.bl.test. h.bl.test. 1 7200 3600 1209600 300\n@ 3600 IN NS ns.bl.test.\n\
+             120.178.75.106 300 IN A 127.0.0.2\n120.178.75.106 300 IN TXT \"Listed: test data\"\n",
+        ));
+        let dns = dns_server(&zones, Duration::ZERO).await;
+        let (rdap, whois) = seed_registries().await;
+        (dns.to_string(), rdap, whois.to_string())
+    });
+    let s = Servers { _rt: rt, dns, rdap, whois };
+    let r = phishlens(&args(&s, "amazon_prime.eml", &["--dnsbl", "bl.test"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("DNSBL bl.test: listed (127.0.0.2)"), "{}", r.stdout);
+    assert!(r.stdout.contains("is on a blocklist (bl.test)"), "{}", r.stdout);
+    let bad = phishlens(&args(&s, "amazon_prime.eml", &["--dnsbl", "not a zone"]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
 }

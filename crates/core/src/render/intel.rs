@@ -7,6 +7,14 @@ use crate::domain::defang;
 use crate::intel::{DomainIntel, Intel, IpIntel, Source};
 use crate::judge::Report;
 
+/// Labels used only here (the shared i18n table belongs to the renderer as a whole).
+fn tr(lang: Lang, en: &'static str, ja: &'static str) -> &'static str {
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
 fn source_note(lang: Lang, s: &Source) -> String {
     let mut out = s.source.clone();
     if let Some(server) = &s.server {
@@ -20,7 +28,8 @@ fn source_note(lang: Lang, s: &Source) -> String {
     out
 }
 
-fn ip_block(ip: &IpIntel, lang: Lang, s: &mut dyn Sink) {
+/// `offline`: only local GeoIP lookups ran, so there is no RDAP or reverse DNS to call unknown.
+fn ip_block(ip: &IpIntel, offline: bool, lang: Lang, s: &mut dyn Sink) {
     let mut head = ip.ip.to_string();
     if let Some(h) = &ip.hosting {
         head.push_str(&format!(" [{} / {}]", h.provider, t(lang, &format!("intel.kind_{}", h.kind))));
@@ -52,6 +61,7 @@ fn ip_block(ip: &IpIntel, lang: Lang, s: &mut dyn Sink) {
             }
             s.sub(&format!("{}: {}", t(lang, "intel.source"), source_note(lang, &r.source)));
         }
+        None if offline => {}
         None => s.sub(&format!("RDAP: {}", t(lang, "intel.unknown"))),
     }
     if let Some(g) = &ip.geo {
@@ -59,7 +69,30 @@ fn ip_block(ip: &IpIntel, lang: Lang, s: &mut dyn Sink) {
             .into_iter()
             .flatten()
             .collect();
-        s.sub(&format!("GeoIP: {}", parts.join(", ")));
+        s.sub(&format!("GeoIP: {} ({})", parts.join(", "), source_note(lang, &g.source)));
+    }
+    if let Some(a) = &ip.asn {
+        let mut parts = vec![format!("AS{}", a.asn)];
+        parts.extend([a.name.clone(), a.holder.clone(), a.country.clone()].into_iter().flatten());
+        s.sub(&format!("{}: {}", tr(lang, "AS (RDAP)", "AS(RDAP)"), parts.join(", ")));
+        if !a.abuse_emails.is_empty() {
+            s.sub(&format!("{}: {}", t(lang, "intel.abuse"), a.abuse_emails.join(", ")));
+        }
+    }
+    for b in &ip.dnsbl {
+        let status = match b.status.as_str() {
+            "listed" => tr(lang, "listed", "登録あり"),
+            "not_listed" => tr(lang, "not listed", "登録なし"),
+            _ => t(lang, "intel.unknown"),
+        };
+        let mut line = format!("DNSBL {}: {status}", b.zone);
+        if !b.codes.is_empty() {
+            line.push_str(&format!(" ({})", b.codes.join(", ")));
+        }
+        if let Some(r) = &b.reason {
+            line.push_str(&format!(" — {r}"));
+        }
+        s.sub(&line);
     }
     match &ip.rdns {
         Some(r) if r.names.is_empty() => s.sub(&format!("{}: {}", t(lang, "intel.rdns"), t(lang, "intel.none"))),
@@ -67,8 +100,14 @@ fn ip_block(ip: &IpIntel, lang: Lang, s: &mut dyn Sink) {
             let fc = t(lang, if r.forward_confirmed { "intel.fcrdns_yes" } else { "intel.fcrdns_no" });
             s.sub(&format!("{}: {} ({fc})", t(lang, "intel.rdns"), r.names.join(", ")));
         }
+        None if offline => {}
         None => s.sub(&format!("{}: {}", t(lang, "intel.rdns"), t(lang, "intel.unknown"))),
     }
+}
+
+/// An authentication result as written, except "unknown", which is said in the reader's language.
+fn result_word(lang: Lang, r: &str) -> &str {
+    if r == "unknown" { t(lang, "intel.unknown") } else { r }
 }
 
 /// 送信元IPの調査: network, organisation, country, abuse contact, rDNS, ASN, and sender authentication now.
@@ -79,14 +118,21 @@ pub fn origin_section(r: &Report, intel: &Intel, lang: Lang, s: &mut dyn Sink) {
         s.para(t(lang, "intel.no_origin"), Tone::Plain);
     }
     for ip in origins {
-        ip_block(ip, lang, s);
+        ip_block(ip, intel.mode == "offline", lang, s);
     }
     if let Some(a) = &intel.auth {
         s.kv(t(lang, "intel.auth_now"), &source_note(lang, &a.source));
         for c in &a.spf {
             let rec = c.record.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
-            let tone = if c.result == "fail" || c.result == "softfail" { Tone::Bad } else { Tone::Plain };
-            s.item(&format!("SPF ({}) {}: {}{rec}", c.identity, c.domain, c.result), tone);
+            let tone = match c.result.as_str() {
+                "fail" | "softfail" => Tone::Bad,
+                "unknown" | "temperror" => Tone::Warn,
+                _ => Tone::Plain,
+            };
+            s.item(&format!("SPF ({}) {}: {}{rec}", c.identity, c.domain, result_word(lang, &c.result)), tone);
+            if let Some(why) = &c.reason {
+                s.sub(why);
+            }
         }
         for d in &a.dkim {
             let why = d.reason.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
@@ -96,14 +142,25 @@ pub fn origin_section(r: &Report, intel: &Intel, lang: Lang, s: &mut dyn Sink) {
             s.item(&format!("DKIM: {}", t(lang, "intel.no_signature")), Tone::Plain);
         }
         if let Some(d) = &a.dmarc {
-            let tone = if d.result == "fail" { Tone::Bad } else { Tone::Plain };
+            let tone = match d.result.as_str() {
+                "fail" => Tone::Bad,
+                "unknown" | "temperror" => Tone::Warn,
+                _ => Tone::Plain,
+            };
             s.item(
                 &format!(
                     "DMARC {}: {} (p={}, spf_aligned={}, dkim_aligned={})",
-                    d.domain, d.result, d.policy, d.spf_aligned, d.dkim_aligned
+                    d.domain,
+                    result_word(lang, &d.result),
+                    d.policy,
+                    d.spf_aligned,
+                    d.dkim_aligned
                 ),
                 tone,
             );
+            if let Some(why) = &d.reason {
+                s.sub(why);
+            }
             if let Some(rec) = &d.record {
                 s.sub(rec);
             }
@@ -200,7 +257,7 @@ pub fn links_section(_r: &Report, intel: &Intel, lang: Lang, s: &mut dyn Sink) {
         }
     }
     for ip in intel.ips.iter().filter(|i| i.roles.iter().any(|r| r.starts_with("link:"))) {
-        ip_block(ip, lang, s);
+        ip_block(ip, intel.mode == "offline", lang, s);
     }
     s.heading(t(lang, "intel.sec_domains"));
     for d in &intel.domains {

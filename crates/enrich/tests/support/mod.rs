@@ -302,10 +302,44 @@ pub fn bootstrap(base: &str) -> HashMap<String, Reply> {
         [["204.0.0.0/8", "3.0.0.0/8"], [format!("{base}/arin/")]]
     ]});
     let dns = serde_json::json!({"version": "1.0", "services": [[["top"], [format!("{base}/top/")]]]});
+    let asn = serde_json::json!({"version": "1.0", "services": [
+        [["1-1876", "3356", "8100-8100", "16509"], [format!("{base}/arin/")]],
+        [["131072-141625"], [format!("{base}/apnic/")]]
+    ]});
     let mut m = HashMap::new();
     m.insert("/ipv4.json".to_string(), Reply::Json(200, ipv4.to_string()));
     m.insert("/ipv6.json".to_string(), Reply::Json(200, "{\"services\": []}".into()));
-    m.insert("/asn.json".to_string(), Reply::Json(200, "{\"services\": []}".into()));
+    m.insert("/asn.json".to_string(), Reply::Json(200, asn.to_string()));
     m.insert("/dns.json".to_string(), Reply::Json(200, dns.to_string()));
     m
+}
+
+/// The seed posts' RDAP and WHOIS servers: APNIC (UCloud), ARIN (QuadraNet, Amazon), CNNIC WHOIS for
+/// 4ztfqg8.cn. Returns the RDAP bootstrap base URL and the WHOIS address.
+pub async fn seed_registries() -> (String, SocketAddr) {
+    let base = http_server(|base| {
+        let mut m = bootstrap(base);
+        m.insert("/apnic/ip/106.75.178.120".into(), Reply::Json(200, apnic_ucloud()));
+        m.insert("/arin/ip/204.44.83.230".into(), Reply::Json(200, arin_quadranet()));
+        m.insert("/arin/ip/3.137.150.20".into(), Reply::Json(200, arin_amazon()));
+        m.insert("/arin/autnum/8100".into(), Reply::Json(200, arin_as8100()));
+        m
+    })
+    .await;
+    let mut w = HashMap::new();
+    w.insert("4ztfqg8.cn".to_string(), CNNIC_4ZTFQG8.as_bytes().to_vec());
+    (base, whois_server(w).await)
+}
+
+/// ARIN's autnum object for QuadraNet's AS8100 (names and country as published).
+pub fn arin_as8100() -> String {
+    serde_json::json!({
+        "objectClassName": "autnum", "handle": "AS8100", "startAutnum": 8100, "endAutnum": 8100,
+        "name": "ASN-QUADRANET-GLOBAL", "country": "US",
+        "events": [{"eventAction": "registration", "eventDate": "1997-03-12T00:00:00-05:00"}],
+        "entities": [{"objectClassName": "entity", "handle": "QEL-5", "roles": ["registrant"],
+            "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "QuadraNet Enterprises LLC"]]],
+            "entities": [{"roles": ["abuse"], "vcardArray": ["vcard", [["email", {}, "text", "abuse@quadranet.com"]]]}]}]
+    })
+    .to_string()
 }
