@@ -41,6 +41,8 @@ pub struct Outcome {
     pub rendered: String,
     pub record: Option<Record>,
     pub error: Option<String>,
+    /// The store's group transaction holding this analysis: written out only once it is committed.
+    pub stored: Option<u64>,
 }
 
 pub struct BatchResult {
@@ -124,18 +126,23 @@ pub fn run(
                             if let Some(n) = net {
                                 n.enrich(&mut report, &bytes);
                             }
-                            if let Some(rec) = &opts.recorder
-                                && let Err(e) = rec.record(&bytes, &mut report, &source)
-                            {
-                                eprintln!("phishlens: {source}: not stored: {e}");
-                            }
+                            let stored = opts.recorder.as_ref().and_then(|rec| {
+                                rec.record(&bytes, &mut report, &source)
+                                    .map_err(|e| eprintln!("phishlens: {source}: not stored: {e}"))
+                                    .ok()
+                            });
                             let rendered = render_one(&report, &source, opts, batch);
                             let record = Record::of(&source, &report);
-                            Outcome { seq, source, rendered, record: Some(record), error: None }
+                            Outcome { seq, source, rendered, record: Some(record), error: None, stored }
                         }
-                        Item::Error { source, error } => {
-                            Outcome { seq, source, rendered: String::new(), record: None, error: Some(error) }
-                        }
+                        Item::Error { source, error } => Outcome {
+                            seq,
+                            source,
+                            rendered: String::new(),
+                            record: None,
+                            error: Some(error),
+                            stored: None,
+                        },
                     };
                     if tx.send(outcome).is_err() {
                         return;
@@ -154,19 +161,32 @@ pub fn run(
             let _ = writeln!(out, "[");
         }
         let ordered = opts.format != Format::Jsonl;
-        for o in out_rx {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            if ordered {
-                pending.insert(o.seq, o);
-                while let Some(o) = pending.remove(&next_seq) {
-                    next_seq += 1;
-                    emit(&mut out, &o, opts, batch, &mut first_json, &mut summary, &mut worst);
+        // Outputs are held until the store has committed their analysis (group commit).
+        let mut gate = crate::memory::CommitGate::new(opts.recorder.clone());
+        let mut done = false;
+        while !done {
+            match out_rx.recv_timeout(gate.idle_wait()) {
+                Ok(o) => {
+                    if let Some(b) = &bar {
+                        b.inc(1);
+                    }
+                    gate.push(o.stored, o);
                 }
-            } else {
-                emit(&mut out, &o, opts, batch, &mut first_json, &mut summary, &mut worst);
-                let _ = out.flush();
+                Err(mpsc::RecvTimeoutError::Timeout) => gate.idle(),
+                Err(mpsc::RecvTimeoutError::Disconnected) => done = true,
+            }
+            let ready = if done { gate.finish() } else { gate.ready() };
+            for o in ready {
+                if ordered {
+                    pending.insert(o.seq, o);
+                    while let Some(o) = pending.remove(&next_seq) {
+                        next_seq += 1;
+                        emit(&mut out, &o, opts, batch, &mut first_json, &mut summary, &mut worst);
+                    }
+                } else {
+                    emit(&mut out, &o, opts, batch, &mut first_json, &mut summary, &mut worst);
+                    let _ = out.flush();
+                }
             }
         }
         // After an interrupt, sequence numbers may have gaps: write what is left in order.

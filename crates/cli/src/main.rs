@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Analyse messages: .eml files, `-` for stdin, directories (recursively; Maildir too) or mbox files.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Analyse bare URLs (from an SMS or a chat); one per line on stdin when none are given.
     Url(UrlArgs),
     /// Measure the verdicts against labelled mail (offline): detection and false-positive rates, findings by
@@ -287,7 +287,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze(a) => analyze(a),
+        Command::Analyze(a) => analyze(*a),
         Command::Url(u) => url(u),
         Command::Eval(e) => eval(e),
         Command::History(a) => memory::history(a),

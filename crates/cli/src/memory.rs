@@ -10,7 +10,7 @@ use phishlens_core::render::{self, Lang};
 use phishlens_core::{Config, Report};
 use phishlens_store::campaigns::{self, Campaign, CampaignOptions};
 use phishlens_store::export::{self, ExportSet};
-use phishlens_store::{AnalysisRow, HistoryFilter, RecordOptions, SqliteStore, Store};
+use phishlens_store::{AnalysisRow, GroupStatus, HistoryFilter, RecordOptions, SqliteStore, Store};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -180,7 +180,9 @@ fn open(db: &DbArg) -> Result<SqliteStore, String> {
     SqliteStore::open(&path).map_err(|e| e.to_string())
 }
 
-/// Saves analyses during `analyze`. Shared by the batch workers (`Arc`); each `record` is one transaction.
+/// Saves analyses during `analyze`. Shared by the batch workers; analyses go into group transactions
+/// (`record`), and the batch writer holds each output back in a [`CommitGate`] until its group is committed, so
+/// that nothing printed is missing from the store after a crash or Ctrl-C.
 #[derive(Clone)]
 pub struct Recorder {
     store: Arc<dyn Store>,
@@ -208,12 +210,84 @@ impl Recorder {
         }
     }
 
-    /// Compare with earlier analyses (fills `report.seen_before`, adds memory findings) and save. Returns the
-    /// analysis id. On error nothing was saved and the report is as analysed.
-    pub fn record(&self, raw: &[u8], report: &mut Report, source: &str) -> Result<i64, String> {
+    /// Compare with earlier analyses (fills `report.seen_before`, adds memory findings) and save into the open
+    /// group. Returns the group: the analysis is stored once the [`CommitGate`] releases it. On error nothing
+    /// was saved and the report is as analysed.
+    pub fn record(&self, raw: &[u8], report: &mut Report, source: &str) -> Result<u64, String> {
         let opts =
             RecordOptions { keep_raw: self.keep_raw, source: Some(source.to_string()), now: None, correlate: true };
-        self.store.record(raw, report, &opts).map(|r| r.analysis_id).map_err(|e| e.to_string())
+        self.store.record_deferred(raw, report, &opts).map(|d| d.group).map_err(|e| e.to_string())
+    }
+}
+
+/// Holds batch outputs back until the group transaction holding their analysis is committed: an output line
+/// means "stored". Outputs without a group (not stored, or no store) pass straight through. Order of arrival
+/// is kept.
+pub struct CommitGate<T> {
+    recorder: Option<Recorder>,
+    held: std::collections::VecDeque<(Option<u64>, T)>,
+}
+
+impl<T> CommitGate<T> {
+    pub fn new(recorder: Option<Recorder>) -> Self {
+        CommitGate { recorder, held: std::collections::VecDeque::new() }
+    }
+
+    /// How long the writer may wait for the next output before committing the open group itself.
+    pub fn idle_wait(&self) -> std::time::Duration {
+        if self.held.is_empty() { std::time::Duration::from_secs(3600) } else { phishlens_store::GROUP_MAX_AGE }
+    }
+
+    pub fn push(&mut self, group: Option<u64>, item: T) {
+        self.held.push_back((group, item));
+    }
+
+    /// Nothing came for a while: commit what is due, so held outputs do not wait for the next message.
+    pub fn idle(&mut self) {
+        if let Some(r) = &self.recorder
+            && let Err(e) = r.store.commit_due()
+        {
+            eprintln!("phishlens: store: {e}");
+        }
+    }
+
+    /// The outputs that may be written now, in order (stops at the first one still waiting).
+    pub fn ready(&mut self) -> Vec<T> {
+        let mut out = Vec::new();
+        while let Some((group, _)) = self.held.front() {
+            let ok = match (group, &self.recorder) {
+                (Some(g), Some(r)) => match r.store.group_status(*g) {
+                    GroupStatus::Open => false,
+                    GroupStatus::Committed => true,
+                    GroupStatus::Failed(e) => {
+                        eprintln!("phishlens: store: a group of analyses was not saved: {e}");
+                        true
+                    }
+                },
+                _ => true,
+            };
+            if !ok {
+                break;
+            }
+            if let Some((_, item)) = self.held.pop_front() {
+                out.push(item);
+            }
+        }
+        out
+    }
+
+    /// End of the batch (or Ctrl-C): commit the open group and release everything.
+    pub fn finish(&mut self) -> Vec<T> {
+        if let Some(r) = &self.recorder
+            && let Err(e) = r.store.commit()
+        {
+            eprintln!("phishlens: store: the last analyses were not saved: {e}");
+        }
+        let mut out = self.ready();
+        // Whatever is still held belongs to a group that could not be settled: written anyway (the analysis is
+        // done), but not stored.
+        out.extend(self.held.drain(..).map(|(_, t)| t));
+        out
     }
 }
 

@@ -5,6 +5,10 @@
 //! bundled fixtures. `PHISHLENS_BENCH_LIMIT` caps how many are loaded (default 500).
 //!
 //!     cargo bench -p phishlens-core --bench analyze
+//!
+//! The figure that holds on a noisy (shared, 2-core) machine is the ratio of the two throughputs; run it a few
+//! times. Peak memory of a single large message is measured separately, on generated files (never committed):
+//! see `big_message.py` next to this file for the generator and the `/usr/bin/time` command.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;

@@ -139,11 +139,18 @@ pub struct BrandIndex {
     /// Confusable skeleton of a brand domain -> (brand, the domain).
     pub skeletons: HashMap<String, (usize, String)>,
     pub labels: Vec<LabelRef>,
+    /// Genuine brand domains long enough to look for inside URL paths; pattern i is `path_domains[i]` =
+    /// (brand, the domain). One automaton instead of a substring search per brand per link.
+    pub path_domain_matcher: Option<AhoCorasick>,
+    pub path_domains: Vec<(usize, String)>,
     /// Group name per brand index (the brand id when it has no group).
     pub group_of: Vec<String>,
     /// Unique per built index, so that caches keyed by it never mix knowledge bases.
     pub generation: u64,
 }
+
+/// Shortest brand domain looked for inside URL paths; shorter ones (`au.com`) match too much ordinary text.
+pub const PATH_DOMAIN_MIN_LEN: usize = 7;
 
 static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -306,6 +313,7 @@ impl BrandIndex {
         let mut skeletons = HashMap::new();
         let mut labels = Vec::new();
         let mut group_of = Vec::with_capacity(brands.len());
+        let mut path_domains: Vec<(usize, String)> = Vec::new();
 
         for (bi, b) in brands.iter().enumerate() {
             group_of.push(b.group.clone().unwrap_or_else(|| b.id.clone()));
@@ -357,6 +365,11 @@ impl BrandIndex {
                         .or_insert((bi, d.clone()));
                 }
             }
+            for d in b.domains.iter().filter(|d| d.len() >= PATH_DOMAIN_MIN_LEN) {
+                if !path_domains.iter().any(|(_, e)| e == d) {
+                    path_domains.push((bi, d.clone()));
+                }
+            }
             for t in &b.tlds {
                 tld_owner.entry(t.clone()).or_insert(bi);
             }
@@ -391,6 +404,12 @@ impl BrandIndex {
             tld_owner,
             skeletons,
             labels,
+            path_domain_matcher: if path_domains.is_empty() {
+                None
+            } else {
+                AhoCorasick::builder().match_kind(MatchKind::Standard).build(path_domains.iter().map(|(_, d)| d)).ok()
+            },
+            path_domains,
             group_of,
             generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }

@@ -9,7 +9,7 @@ use crate::iocs::{self, Iocs};
 use crate::model::{Facts, LinkSource};
 use serde::Serialize;
 
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]

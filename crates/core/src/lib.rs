@@ -70,15 +70,52 @@ fn quishing_plausible(facts: &model::Facts, visible_text: &str) -> bool {
         return false;
     }
     let subject = facts.subject.as_deref().unwrap_or("");
-    let says_scan = |t: &str| {
-        let lower = t.to_lowercase();
-        QR_WORDS.iter().any(|w| lower.contains(w))
-    };
     visible_text.trim().chars().nth(300).is_none() || says_scan(subject) || says_scan(visible_text)
+}
+
+/// Bytes of text lower-cased at a time by `says_scan`, and the overlap between pieces (longer than any QR
+/// word in any case), so that a word across a cut is still seen.
+const SCAN_WORDS_CHUNK: usize = 64 << 10;
+const SCAN_WORDS_OVERLAP: usize = 64;
+
+/// True when the text, lower-cased, contains one of `QR_WORDS`. The text can be megabytes: it is lower-cased
+/// piece by piece, not copied whole.
+fn says_scan(text: &str) -> bool {
+    let mut start = 0usize;
+    while start < text.len() {
+        let end = text.ceil_char_boundary(start.saturating_add(SCAN_WORDS_CHUNK));
+        let with_overlap = text.ceil_char_boundary(end.saturating_add(SCAN_WORDS_OVERLAP));
+        let lower = text.get(start..with_overlap).unwrap_or("").to_lowercase();
+        if QR_WORDS.iter().any(|w| lower.contains(w)) {
+            return true;
+        }
+        start = end;
+    }
+    false
 }
 
 /// Analyse a bare URL (from an SMS or a chat): the link checks and the brand checks, nothing else.
 pub fn analyze_url(url: &str, cfg: &Config) -> UrlReport {
     let kb = brands::kb(cfg);
     judge::judge_url(url, kb, cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_scan_finds_words_in_any_piece_and_across_cuts() {
+        assert!(says_scan("Please SCAN the code"));
+        assert!(says_scan("コードを読み取ってください"));
+        assert!(!says_scan("Please pay the invoice"));
+        for at in [0, SCAN_WORDS_CHUNK - 3, SCAN_WORDS_CHUNK - 1, SCAN_WORDS_CHUNK, 3 * SCAN_WORDS_CHUNK + 7] {
+            let text = format!("{}QR-Code{}", "x".repeat(at), "y".repeat(10));
+            assert!(says_scan(&text), "word at {at}");
+        }
+        // Multi-byte text with the word straddling a piece boundary.
+        let text = format!("{}スキャン", "あ".repeat(SCAN_WORDS_CHUNK / 3));
+        assert!(says_scan(&text));
+        assert!(!says_scan(&"あ".repeat(SCAN_WORDS_CHUNK)));
+    }
 }

@@ -80,6 +80,8 @@ pub enum LinkSource {
     Area,
     HtmlAttachment,
     Qr,
+    /// A link annotation (a button) inside an attached PDF.
+    PdfAttachment,
 }
 
 /// One URL found in the message (or given to `phishlens url`).
@@ -172,6 +174,10 @@ pub struct BrandClaim {
     pub sender_genuine: bool,
     /// Whether links go to the brand's genuine domains: Some(true) all do, Some(false) none do, None no links.
     pub links_genuine: Option<bool>,
+    /// The name was found only after undoing a disguise (`T E M U`, `Iedger`, `MеtаМаsk`): the words as
+    /// written in the display name or subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disguised: Option<String>,
 }
 
 /// Something the parser could not read, or a limit that was hit. Analysis goes on; the report names it.
@@ -206,6 +212,9 @@ pub struct Facts {
     pub date_raw: Option<String>,
     /// X-Mailer / User-Agent.
     pub mailer: Option<String>,
+    /// List-Id and List-Unsubscribe: a mailing list or a bulk sender that declares itself (RFC 2919, 2369).
+    pub list_id: Option<String>,
+    pub list_unsubscribe: Option<String>,
     pub hops: Vec<Hop>,
     pub origin: Option<Origin>,
     /// Seconds from the oldest to the newest dated hop.

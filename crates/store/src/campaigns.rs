@@ -1,10 +1,16 @@
-//! Campaigns: stored analyses grouped into connected clusters. Two analyses are linked when the indicators
-//! they share weigh at least `min_strength` (the same weights as "seen before") and at least one of them was
-//! flagged; a campaign is a connected component of two or more analyses. Its id is `C` + the lowest analysis
+//! Campaigns: stored analyses grouped into connected clusters. Two analyses are linked when they share real
+//! infrastructure (`is_link`): the indicators they share weigh at least `min_strength` (the same weights as
+//! "seen before"), come from two families (origin, sender, links, mailer, layout, file) or include one strong
+//! kind at full weight (exact origin IP, link host, URL, layout, attached file), and at least one of the two was
+//! flagged. A campaign is a connected component of two or more analyses. Its id is `C` + the lowest analysis
 //! id in it (stable while the campaign only grows).
 //!
-//! Backend-independent: works on `Store::current()`. Cost: one pass over the shared values; a value shared by
-//! more than `max_group` analyses is treated as a shared resource and ignored (it would make every pair).
+//! Single linkage chains: one weak shared value per pair is enough to merge two real campaigns into one giant
+//! one (746 of 1,991 phishing mails of the corpus did, through image hosts and common tracking paths). Hence
+//! the two-families rule, and rarity: a value shared by more than `max_group` analyses is a shared resource
+//! (an ESP's network, a common mailer string, an image host) and links nothing.
+//!
+//! Backend-independent: works on `Store::current()`. Cost: one pass over the shared values.
 
 use crate::indicators::Kind;
 use crate::{AnalysisRow, IndicatorRow, Result, Store};
@@ -22,10 +28,33 @@ pub struct CampaignOptions {
     pub max_group: usize,
 }
 
+/// The default of `CampaignOptions::max_group`, also used by "seen before" lookups.
+pub const MAX_GROUP: usize = 25;
+
 impl Default for CampaignOptions {
     fn default() -> Self {
-        CampaignOptions { min_strength: 4.0, max_group: 40 }
+        CampaignOptions { min_strength: 4.0, max_group: MAX_GROUP }
     }
+}
+
+/// Whether shared indicators `(kind, weight)` are real shared infrastructure: total weight at least
+/// `min_strength`, and two families or one strong kind at full weight.
+pub fn is_link<'a>(shared: impl IntoIterator<Item = (&'a str, f64)> + Clone, min_strength: f64) -> bool {
+    let total: f64 = shared.clone().into_iter().map(|(_, w)| w).sum();
+    if (total * 100.0).round() / 100.0 < min_strength {
+        return false;
+    }
+    let mut families: Vec<&'static str> = Vec::new();
+    for (k, w) in shared {
+        let Some(kind) = Kind::parse(k) else { continue };
+        if kind.strong() && w >= kind.weight() && w >= 4.0 {
+            return true;
+        }
+        if w > 0.0 && !families.contains(&kind.family()) {
+            families.push(kind.family());
+        }
+    }
+    families.len() >= 2
 }
 
 /// A link between two members.
@@ -99,7 +128,9 @@ pub fn cluster(rows: Vec<AnalysisRow>, inds: &[IndicatorRow], opts: &CampaignOpt
         }
     }
     // Pair strengths.
-    let mut pairs: HashMap<(usize, usize), (f64, Vec<String>)> = HashMap::new();
+    // (pair) -> shared (kind, value, weight)
+    type SharedWith<'a> = Vec<(&'a str, &'a str, f64)>;
+    let mut pairs: HashMap<(usize, usize), SharedWith<'_>> = HashMap::new();
     for ((kind, value), (weight, members)) in &groups {
         if members.len() < 2 || members.len() > opts.max_group {
             continue;
@@ -110,23 +141,25 @@ pub fn cluster(rows: Vec<AnalysisRow>, inds: &[IndicatorRow], opts: &CampaignOpt
                     continue;
                 }
                 let key = (x.min(y), x.max(y));
-                let e = pairs.entry(key).or_insert((0.0, Vec::new()));
-                e.0 += weight;
-                if e.1.len() < 16 {
-                    e.1.push(format!("{kind}:{value}"));
+                let e = pairs.entry(key).or_default();
+                if e.len() < 64 {
+                    e.push((kind, value, *weight));
                 }
             }
         }
     }
     let mut dsu = Dsu((0..rows.len()).collect());
     let mut links: Vec<(usize, usize, f64, Vec<String>)> = Vec::new();
-    for ((x, y), (strength, mut shared)) in pairs {
-        let strength = (strength * 100.0).round() / 100.0;
-        if strength >= opts.min_strength {
-            dsu.union(x, y);
-            shared.sort();
-            links.push((x, y, strength, shared));
+    for ((x, y), shared) in pairs {
+        if !is_link(shared.iter().map(|(k, _, w)| (*k, *w)), opts.min_strength) {
+            continue;
         }
+        let strength: f64 = shared.iter().map(|(_, _, w)| w).sum();
+        let strength = (strength * 100.0).round() / 100.0;
+        dsu.union(x, y);
+        let mut shared: Vec<String> = shared.iter().take(16).map(|(k, v, _)| format!("{k}:{v}")).collect();
+        shared.sort();
+        links.push((x, y, strength, shared));
     }
     let mut comps: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..rows.len() {
@@ -272,6 +305,36 @@ mod tests {
         assert_eq!(cs[0].links.len(), 2);
         assert!(cs[0].shared_by_all.is_empty());
         assert_eq!(cs[0].brands, vec!["kagoya".to_string()]);
+    }
+
+    #[test]
+    fn one_weak_family_does_not_link_but_two_do() {
+        let rows = vec![row(1, "phishing"), row(2, "phishing"), row(3, "phishing"), row(4, "phishing")];
+        let inds = vec![
+            // Link domain + path shape + host pattern: 6.0, but all "links": no campaign.
+            ind(1, Kind::LinkDomain, "dury.agency"),
+            ind(2, Kind::LinkDomain, "dury.agency"),
+            ind(1, Kind::UrlPathShape, "/track/*"),
+            ind(2, Kind::UrlPathShape, "/track/*"),
+            ind(1, Kind::HostPattern, "N-N.example.top"),
+            ind(2, Kind::HostPattern, "N-N.example.top"),
+            // Sender domain + /24: two families, 4.0: linked.
+            ind(3, Kind::SenderDomain, "stkwifeed.com"),
+            ind(4, Kind::SenderDomain, "stkwifeed.com"),
+            ind(3, Kind::OriginNet, "62.76.228.0/24"),
+            ind(4, Kind::OriginNet, "62.76.228.0/24"),
+        ];
+        let cs = cluster(rows, &inds, &CampaignOptions::default());
+        assert_eq!(cs.len(), 1, "{cs:?}");
+        assert_eq!(cs[0].id, "C3");
+    }
+
+    #[test]
+    fn a_value_shared_by_too_many_links_nothing() {
+        let n = MAX_GROUP as i64 + 1;
+        let rows: Vec<AnalysisRow> = (1..=n).map(|i| row(i, "phishing")).collect();
+        let inds: Vec<IndicatorRow> = (1..=n).map(|i| ind(i, Kind::OriginIp, "192.0.2.1")).collect();
+        assert!(cluster(rows, &inds, &CampaignOptions::default()).is_empty());
     }
 
     #[test]

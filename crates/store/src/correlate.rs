@@ -35,8 +35,14 @@ type Shared = (Kind, String, f64);
 pub struct Seen {
     pub entry: SeenBefore,
     pub flagged: bool,
+    /// Linked as campaigns link (`campaigns::is_link` at `LINK_STRENGTH`): only then does the earlier analysis
+    /// become evidence (a finding); a weaker match is listed in "seen before" only.
+    pub linked: bool,
     kinds: Vec<(Kind, String)>,
 }
+
+/// The strength at which a shared value becomes a finding: the campaign default.
+pub const LINK_STRENGTH: f64 = 4.0;
 
 /// Group matches by earlier analysis, sum their weights, keep those at or above `SEEN_MIN_STRENGTH`.
 /// A pair is linked only when at least one side is flagged: two clean mails that share a template (every
@@ -62,6 +68,7 @@ pub fn seen_before(matches: Vec<Match>, current_flagged: bool) -> Vec<Seen> {
             }
             shared.sort_by(|a, b| b.2.partial_cmp(&a.2).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
             let kinds: Vec<(Kind, String)> = shared.iter().map(|(k, v, _)| (*k, v.clone())).collect();
+            let linked = crate::campaigns::is_link(shared.iter().map(|(k, _, w)| (k.as_str(), *w)), LINK_STRENGTH);
             let entry = SeenBefore {
                 analysis_id: row.id,
                 analysed_at: row.analysed_at,
@@ -75,7 +82,7 @@ pub fn seen_before(matches: Vec<Match>, current_flagged: bool) -> Vec<Seen> {
                     .collect(),
                 strength,
             };
-            Some(Seen { entry, flagged: row.flagged(), kinds })
+            Some(Seen { entry, flagged: row.flagged(), linked, kinds })
         })
         .collect();
     out.sort_by(|a, b| {
@@ -155,13 +162,13 @@ fn evidence_for(kind: Kind, value: &str, earlier: &SeenBefore) -> Evidence {
     )
 }
 
-/// Findings for the shared indicators of flagged earlier analyses (a value shared only with clean mail is
-/// listed in "seen before" but is no evidence of phishing). One finding per id: the strongest (then newest)
+/// Findings for the shared indicators of flagged earlier analyses linked as campaigns link (a value shared
+/// only with clean mail, or a weak match, is listed in "seen before" but is no evidence of phishing). One finding per id: the strongest (then newest)
 /// earlier analysis is named; every earlier analysis sharing it is evidence, and counted.
 pub fn findings(seen: &[Seen]) -> Vec<Finding> {
     // id -> (kind, value, first seen entry (the strongest), count)
     let mut by_id: BTreeMap<&'static str, (Kind, String, &SeenBefore, usize, Vec<Evidence>)> = BTreeMap::new();
-    for s in seen.iter().filter(|s| s.flagged) {
+    for s in seen.iter().filter(|s| s.flagged && s.linked) {
         let mut ids_here: Vec<&'static str> = Vec::new();
         for (kind, value) in &s.kinds {
             let Some(id) = finding_id(*kind) else { continue };
@@ -282,6 +289,12 @@ mod tests {
         // A clean earlier one is listed for a flagged mail, but yields no finding.
         let seen = seen_before(vec![m(Kind::Layout, "h1:ab", &clean)], true);
         assert_eq!(seen.len(), 1);
+        assert!(findings(&seen).is_empty());
+        // A flagged earlier one sharing only link-family values (domain 3.0 + path shape 1.5): listed, no finding.
+        let seen =
+            seen_before(vec![m(Kind::LinkDomain, "dury.agency", &a), m(Kind::UrlPathShape, "/track/*", &a)], true);
+        assert_eq!(seen.len(), 1);
+        assert!(!seen[0].linked);
         assert!(findings(&seen).is_empty());
     }
 

@@ -8,9 +8,8 @@
 use crate::layout;
 use crate::providers::{is_mail_platform, is_shared};
 use phishlens_core::brands::{BrandKb, DomainKind};
-use phishlens_core::config::Limits;
 use phishlens_core::domain;
-use phishlens_core::parse::{BodyKind, Mail};
+use phishlens_core::model::LinkSource;
 use phishlens_core::{Report, Verdict};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -82,6 +81,27 @@ impl Kind {
         }
     }
 
+    /// What part of the infrastructure a kind describes. Kinds of one family say the same thing twice (a link
+    /// host and its domain), so a link between two analyses needs two families, or one strong kind.
+    pub fn family(self) -> &'static str {
+        match self {
+            Kind::OriginIp | Kind::OriginNet => "origin",
+            Kind::SenderDomain | Kind::ReplyToDomain | Kind::Email | Kind::ReturnPathDomain | Kind::MessageIdDomain => {
+                "sender"
+            }
+            Kind::LinkHost | Kind::LinkDomain | Kind::Url | Kind::HostPattern | Kind::UrlPathShape => "links",
+            Kind::Mailer => "mailer",
+            Kind::Layout => "layout",
+            Kind::Sha256 | Kind::Sha1 | Kind::Md5 => "file",
+        }
+    }
+
+    /// Kinds that alone, at full weight, say "same infrastructure": the exact origin IP, link host or URL, the
+    /// HTML layout of a non-trivial body, the same attached file.
+    pub fn strong(self) -> bool {
+        matches!(self, Kind::OriginIp | Kind::LinkHost | Kind::Url | Kind::Layout | Kind::Sha256)
+    }
+
     pub fn parse(s: &str) -> Option<Kind> {
         ALL_KINDS.iter().copied().find(|k| k.as_str() == s)
     }
@@ -129,6 +149,10 @@ const MAX_INDICATORS: usize = 400;
 const MAX_VALUE_CHARS: usize = 2000;
 /// Inline images (logos) are reused by genuine mail and kits alike: they support a link, never make one.
 const INLINE_FILE_WEIGHT: f64 = 1.0;
+/// Links found only as embedded resources (`<img src>`): hot-linked pictures live on image hosts and on sites
+/// that never knew, so their hosts and URLs support a link but never make one (they chained unrelated mail
+/// into one campaign through imgbox.com and gyazo.com). Weights for host, domain, URL and path shape.
+const EMBEDDED_WEIGHTS: (f64, f64, f64, f64) = (1.5, 1.0, 2.0, 0.5);
 
 /// True for a brand's genuine domain (the knowledge base's `Genuine` kind), e.g. amazon.co.jp.
 fn brand_genuine(kb: &BrandKb, host: &str) -> bool {
@@ -287,15 +311,21 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
     {
         b.domain(Kind::MessageIdDomain, d.trim_end_matches('>'));
     }
-    // Exact addresses: a scammer's own webmail address is specific; a brand's genuine address is not.
+    // Exact addresses: a scammer's own webmail address is specific; a brand's genuine address, a mail
+    // platform's bounce address, a forwarder's rewritten envelope and the recipient's own address (mail "from"
+    // the victim to the victim) are not.
+    let recipients: Vec<String> = f.to.iter().filter_map(|m| m.address.as_deref()).map(str::to_lowercase).collect();
     let addresses =
         f.from.iter().chain(f.reply_to.iter()).filter_map(|m| m.address.clone()).chain(f.return_path.clone()).take(16);
     for a in addresses {
         if !a.contains('@') {
             continue;
         }
-        let a = a.to_lowercase();
-        let benign = domain::address_domain(&a).is_some_and(|d| brand_genuine(kb, &d));
+        let a = a.trim_matches(['<', '>']).to_lowercase();
+        let benign = recipients.contains(&a)
+            || forwarder_address(&a)
+            || domain::address_domain(&a)
+                .is_some_and(|d| brand_genuine(kb, &d) || (is_shared(&d) && !crate::providers::is_webmail(&d)));
         b.push(Kind::Email, &a, benign, None);
     }
 
@@ -305,35 +335,48 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
         if host.is_empty() {
             continue;
         }
-        let benign = benign_host(kb, &host);
-        b.push(Kind::LinkHost, &host, benign, None);
+        let embedded = !l.sources.is_empty() && l.sources.iter().all(|s| *s == LinkSource::Src);
+        let (w_host, w_domain, w_url, w_shape) = if embedded {
+            let (h, d, u, s) = EMBEDDED_WEIGHTS;
+            (Some(h), Some(d), Some(u), Some(s))
+        } else {
+            (None, None, None, None)
+        };
+        // A shortener's host is everyone's; the exact short URL is one campaign's.
+        let shortener = l.tags.iter().any(|t| t == "shortener");
+        let benign = shortener || benign_host(kb, &host);
+        b.push(Kind::LinkHost, &host, benign, w_host);
         if let Some(reg) = &l.registrable
             && *reg != host
         {
-            b.push(Kind::LinkDomain, reg, benign, None);
+            b.push(Kind::LinkDomain, reg, benign, w_domain);
         }
         // The same exact URL with a specific path is the same campaign even on a shared provider (one Google
         // Form, one S3 object); on a brand's genuine site it is not.
         let shape = url_path_shape(&l.url);
         let specific_path = shape.as_ref().is_some_and(|s| s.len() >= 12);
         let url_benign = brand_genuine(kb, &host) || (is_shared(&host) && !specific_path);
-        b.push(Kind::Url, &l.url, url_benign, None);
+        b.push(Kind::Url, &l.url, url_benign, w_url);
         if l.ip.is_none()
             && let Some(p) = host_pattern(&host)
         {
             b.push(Kind::HostPattern, &p, benign, None);
         }
         if let Some(s) = shape {
-            b.push(Kind::UrlPathShape, &s, benign, None);
+            b.push(Kind::UrlPathShape, &s, benign, w_shape);
         }
     }
 
     if let Some(m) = &f.mailer {
         let m: String = m.trim().chars().take(100).collect();
-        b.push(Kind::Mailer, &m, false, None);
+        // "2" or "1.0" names no program: not a mailer string worth linking on.
+        if m.chars().filter(|c| c.is_alphabetic()).count() >= 3 {
+            b.push(Kind::Mailer, &m, false, None);
+        }
     }
 
-    for a in f.attachments.iter().take(32) {
+    // An empty file has the same hash everywhere.
+    for a in f.attachments.iter().filter(|a| a.size > 0).take(32) {
         let weight = if a.inline { INLINE_FILE_WEIGHT } else { Kind::Sha256.weight() };
         b.push(Kind::Sha256, &a.sha256, false, Some(weight));
         b.push(Kind::Sha1, &a.sha1, false, None);
@@ -352,13 +395,14 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
 
 /// Layout fingerprints of the message's HTML bodies (not of attached HTML files), at most 4.
 pub fn layout_fingerprints(raw: &[u8]) -> Vec<String> {
-    let mail = Mail::parse(raw, &Limits::default());
-    mail.bodies()
-        .iter()
-        .filter(|b| b.kind == BodyKind::Html && !b.is_attachment)
-        .filter_map(|b| layout::fingerprint(&b.text))
-        .take(4)
-        .collect()
+    layout::html_parts(raw).iter().filter_map(|b| layout::fingerprint_bytes(b)).take(4).collect()
+}
+
+/// An envelope address rewritten by a forwarder (Gmail's `user+caf_=dest@`, SRS `SRS0=...@`): it names the
+/// forwarding mailbox, not the sender.
+fn forwarder_address(a: &str) -> bool {
+    let local = a.rsplit_once('@').map_or(a, |(l, _)| l);
+    local.contains("+caf_=") || local.starts_with("srs0=") || local.starts_with("srs1=")
 }
 
 /// True when the analysis counts as flagged for correlation (phishing or suspicious).

@@ -24,6 +24,7 @@ pub use campaigns::{Campaign, CampaignOptions};
 pub use indicators::{Indicator, Kind};
 pub use path::{default_db_path, resolve_db_path};
 pub use sqlite::SqliteStore;
+pub use sqlite::{GROUP_MAX, GROUP_MAX_AGE};
 
 use phishlens_core::Report;
 use serde::Serialize;
@@ -80,6 +81,25 @@ pub struct Recorded {
     pub message_id: i64,
     /// False when the same bytes had been stored before: a second analysis of a known message.
     pub new_message: bool,
+}
+
+/// What `record_deferred` did: the analysis is in the open group `group`, durable once
+/// `group_status(group)` says `Committed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deferred {
+    pub recorded: Recorded,
+    pub group: u64,
+}
+
+/// Where a group of deferred analyses stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupStatus {
+    /// Not committed yet: its analyses must not be reported as stored.
+    Open,
+    /// Durable.
+    Committed,
+    /// The commit failed: its analyses are not stored.
+    Failed(String),
 }
 
 /// One stored analysis, as listed by `history` and used by campaigns.
@@ -149,11 +169,23 @@ pub struct StoredAnalysis {
 
 /// The storage interface. Implementations must make `record` atomic: when it returns Ok, the analysis,
 /// its message and its indicators are durable; when the process dies before, none of them are visible.
+/// Batches use group commit instead: `record_deferred` puts analyses into one open transaction that is
+/// committed every so many analyses or milliseconds (or by `commit`); an analysis is durable, and may be
+/// reported as stored, once `group_status` of its group says `Committed`.
 pub trait Store: Send + Sync {
     /// Correlate `report` with earlier analyses (filling `report.seen_before` and adding `memory.*`
     /// findings, which may change the verdict) and save it, all in one transaction. `raw` is the message as
     /// analysed (hashed always, kept when `opts.keep_raw`).
     fn record(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Recorded>;
+    /// As `record`, into the open group transaction: atomic per analysis, durable only when its group is.
+    /// Later analyses of the same group are correlated with it.
+    fn record_deferred(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred>;
+    /// Commit the open group now (end of a batch; idle input).
+    fn commit(&self) -> Result<()>;
+    /// Commit the open group if it is due (old or full enough); cheap to call often.
+    fn commit_due(&self) -> Result<()>;
+    /// Whether a group is committed.
+    fn group_status(&self, group: u64) -> GroupStatus;
     /// One analysis with its report and indicators.
     fn analysis(&self, id: i64) -> Result<Option<StoredAnalysis>>;
     /// The raw message of an analysis, if it was kept.

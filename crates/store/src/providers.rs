@@ -14,6 +14,7 @@ struct File {
 struct Lists {
     all: HashSet<String>,
     mail: HashSet<String>,
+    webmail: HashSet<String>,
 }
 
 static SHARED: LazyLock<Lists> = LazyLock::new(|| {
@@ -24,7 +25,7 @@ static SHARED: LazyLock<Lists> = LazyLock::new(|| {
     let (webmail, platforms, cloud) = (lower(f.webmail), lower(f.mail_platforms), lower(f.cloud));
     let mail: HashSet<String> = webmail.iter().chain(platforms.iter()).cloned().collect();
     let all = mail.iter().cloned().chain(cloud).collect();
-    Lists { all, mail }
+    Lists { all, mail, webmail: webmail.into_iter().collect() }
 });
 
 fn under(set: &HashSet<String>, host: &str) -> bool {
@@ -45,6 +46,11 @@ fn under(set: &HashSet<String>, host: &str) -> bool {
 /// exact IP addresses say nothing about the sender.
 pub fn is_mail_platform(host: &str) -> bool {
     under(&SHARED.mail, host)
+}
+
+/// True when `domain` is (under) a free webmail provider: its users' exact addresses are still their own.
+pub fn is_webmail(domain: &str) -> bool {
+    under(&SHARED.webmail, domain)
 }
 
 /// True when `host` is a listed provider or under one (`mail-sor-f41.google.com`, `x.s3.amazonaws.com`).

@@ -1,9 +1,12 @@
 //! The embedded store: one SQLite file (bundled SQLite, extension loading not compiled in).
 //!
-//! Durability: WAL journal, `synchronous = NORMAL`, one IMMEDIATE transaction per recorded analysis. A
-//! transaction that returned is in the WAL and survives the process being killed (Ctrl-C, crash, OOM); one
-//! that did not return is rolled back on next open. (NORMAL may lose the last transactions on power loss, not
-//! on a process crash; that is the usual trade for WAL and keeps a write at tens of microseconds.)
+//! Durability: WAL journal, `synchronous = NORMAL`. `record` is one IMMEDIATE transaction; a batch uses group
+//! commit instead (`record_deferred`): analyses go into one open transaction, each in its own savepoint, and
+//! the group is committed every `GROUP_MAX` analyses or `GROUP_MAX_AGE`, whichever comes first (a commit per
+//! message made the store cost more than the analysis). An analysis is durable once its group is committed:
+//! the caller learns it from `group_status` and only then says "stored". A committed group is in the WAL and
+//! survives the process being killed (Ctrl-C, crash, OOM); an open one is rolled back on next open. (NORMAL
+//! may lose the last transactions on power loss, not on a process crash; that is the usual trade for WAL.)
 //! Concurrency: one connection per `SqliteStore` behind a mutex (a batch's workers take turns; the section is
 //! short), and other processes wait on SQLite's lock (`busy_timeout`) instead of failing.
 //! Privacy: the file is created owner-only (0600) before SQLite opens it; SQLite gives its -wal/-shm files the
@@ -12,15 +15,17 @@
 use crate::correlate::{self, Match};
 use crate::indicators::{self, Indicator};
 use crate::{
-    AnalysisRow, HistoryFilter, IndicatorRow, RecordOptions, Recorded, Result, Store, StoreError, StoredAnalysis,
+    AnalysisRow, Deferred, GroupStatus, HistoryFilter, IndicatorRow, RecordOptions, Recorded, Result, Store,
+    StoreError, StoredAnalysis,
 };
 use phishlens_core::Report;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Migrations, in order. Index + 1 is the schema version they bring the database to. Never edit a released
 /// one: add the next.
@@ -32,13 +37,37 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Earlier analyses read per indicator value: the newest ones; a value shared by more is a shared resource.
-const MATCHES_PER_VALUE: i64 = 24;
+/// A value found in more earlier analyses than this is a shared resource and links nothing (as in campaigns).
+const MATCHES_PER_VALUE: usize = crate::campaigns::MAX_GROUP;
 /// Earlier analyses read in full per recorded one (the strongest candidates).
 const MAX_CANDIDATES: usize = 3 * correlate::MAX_SEEN;
 
+/// A group is committed once it holds this many analyses...
+pub const GROUP_MAX: usize = 64;
+/// ... or is this old, whichever comes first (checked on each record, and by the caller when idle).
+pub const GROUP_MAX_AGE: Duration = Duration::from_millis(100);
+/// Failed groups remembered for `group_status` (a caller asks soon after; older ones are long settled).
+const FAILED_KEPT: usize = 64;
+
+/// The open group transaction.
+struct Group {
+    id: u64,
+    started: Instant,
+    records: usize,
+}
+
+struct Inner {
+    conn: Connection,
+    group: Option<Group>,
+    next_group: u64,
+    /// Groups whose commit failed (their analyses are not stored), newest last.
+    failed: Vec<(u64, String)>,
+}
+
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    inner: Mutex<Inner>,
+    /// Every group with an id up to this one is settled (committed or failed).
+    settled: AtomicU64,
     path: Option<PathBuf>,
 }
 
@@ -76,16 +105,23 @@ fn create_private(path: &Path) -> Result<()> {
 
 fn configure(conn: &Connection, file: bool) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+    if let Ok(ps) = std::env::var("PL_PAGE") {
+        conn.execute_batch(&format!("PRAGMA page_size = {ps}")).map_err(db_err)?;
+    }
+    if std::env::var("PL_QPSG").is_ok() {
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(db_err)?;
+    }
     if file {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(db_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Db(format!("could not switch to WAL (journal_mode {mode})")));
         }
     }
-    // A 64 MiB page cache and memory-mapped reads: correlation reads index pages all over the file.
+    // An 8 MiB page cache (enough for the indicator index of a large store; SQLite scans its page cache at
+    // every transaction end, so a huge one costs on every commit) and memory-mapped reads.
     conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
-         PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;",
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; \
+         PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096;",
     )
     .map_err(db_err)?;
     Ok(())
@@ -243,7 +279,15 @@ impl SqliteStore {
             Connection::open_with_flags(path, flags).map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
         configure(&conn, true)?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn: Mutex::new(conn), path: Some(path.to_path_buf()) })
+        Ok(SqliteStore::with(conn, Some(path.to_path_buf())))
+    }
+
+    fn with(conn: Connection, path: Option<PathBuf>) -> SqliteStore {
+        SqliteStore {
+            inner: Mutex::new(Inner { conn, group: None, next_group: 1, failed: Vec::new() }),
+            settled: AtomicU64::new(0),
+            path,
+        }
     }
 
     /// A database in memory (tests, benchmarks of correlation alone).
@@ -251,7 +295,7 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory().map_err(db_err)?;
         configure(&conn, false)?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn: Mutex::new(conn), path: None })
+        Ok(SqliteStore::with(conn, None))
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -260,32 +304,48 @@ impl SqliteStore {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
-        self.lock().query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)
+        self.lock().conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic in another thread while holding the lock leaves the connection usable (SQLite rolls back the
-        // open transaction when it is dropped).
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic in another thread while holding the lock leaves the connection usable: the open group is
+        // still a valid transaction, committed or rolled back later like any other.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Commit the open group, if any, with the lock held. A failed commit rolls the group back and is
+    /// remembered so that `group_status` reports its analyses as not stored.
+    fn commit_locked(&self, inner: &mut Inner) -> Result<()> {
+        let Some(g) = inner.group.take() else { return Ok(()) };
+        let res = inner.conn.execute_batch("COMMIT").map_err(db_err);
+        if let Err(e) = &res {
+            let _ = inner.conn.execute_batch("ROLLBACK");
+            inner.failed.push((g.id, e.to_string()));
+            if inner.failed.len() > FAILED_KEPT {
+                inner.failed.remove(0);
+            }
+        }
+        self.settled.store(g.id, Ordering::Release);
+        res
     }
 
     /// Earlier analyses sharing the indicators. Two steps, both on indexes: the newest analysis ids per value
     /// (an index-only query), then the rows of the strongest candidates only.
-    fn lookup(
-        tx: &rusqlite::Transaction<'_>,
-        inds: &[Indicator],
-        exclude_message: Option<i64>,
-    ) -> rusqlite::Result<Vec<Match>> {
+    fn lookup(tx: &Connection, inds: &[Indicator], exclude_message: Option<i64>) -> rusqlite::Result<Vec<Match>> {
         let mut ids_stmt = tx.prepare_cached(
             "SELECT analysis_id FROM indicators WHERE vkey = ?1 AND weight > 0 ORDER BY analysis_id DESC LIMIT ?2",
         )?;
         let mut hits: Vec<(usize, i64)> = Vec::new();
         let mut strength: HashMap<i64, f64> = HashMap::new();
+        let limit = i64::try_from(MATCHES_PER_VALUE + 1).unwrap_or(i64::MAX);
         for (n, ind) in inds.iter().enumerate().filter(|(_, i)| i.weight > 0.0) {
             let key = value_key(ind.kind.as_str(), &ind.value);
-            let ids = ids_stmt.query_map(params![key, MATCHES_PER_VALUE], |r| r.get(0))?;
+            let ids: Vec<i64> =
+                ids_stmt.query_map(params![key, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            if ids.len() > MATCHES_PER_VALUE {
+                continue;
+            }
             for id in ids {
-                let id: i64 = id?;
                 hits.push((n, id));
                 *strength.entry(id).or_insert(0.0) += ind.weight;
             }
@@ -317,123 +377,213 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn record_inner(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> rusqlite::Result<Recorded> {
+    /// Record into the open group (opening one if needed), in a savepoint of its own: an error undoes this
+    /// analysis only. Hashing and indicator extraction happen before the lock is taken.
+    fn record_in_group(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
         let now = opts.now.unwrap_or_else(crate::now_secs);
-        let sha256 = hex(&sha2::Sha256::digest(raw));
         let kb = phishlens_core::brands::builtin();
-        let inds = indicators::extract(report, Some(raw), kb);
-        let core_flagged = indicators::flagged(report.verdict);
-
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<i64> = tx
-            .prepare_cached("SELECT id FROM messages WHERE sha256 = ?1")?
-            .query_row(params![sha256], |r| r.get(0))
-            .optional()?;
-
-        if opts.correlate {
-            let matches = Self::lookup(&tx, &inds, existing)?;
-            let seen = correlate::seen_before(matches, core_flagged);
-            let mut extra = correlate::findings(&seen);
-            if let Some(mid) = existing {
-                let sql = format!(
-                    "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id \
-                     WHERE a.message_id = ?1 ORDER BY a.id DESC LIMIT 1"
-                );
-                let last = tx.prepare_cached(&sql)?.query_row(params![mid], analysis_row).optional()?;
-                if let Some(last) = last {
-                    extra.push(correlate::same_message(&last));
-                }
-            }
-            report.seen_before = seen.into_iter().map(|s| s.entry).collect();
-            if !extra.is_empty() {
-                report.add_findings(extra);
-            }
+        let exp = std::env::var("PL_EXP").unwrap_or_default();
+        if exp.contains("noall") {
+            return Ok(Deferred { recorded: Recorded { analysis_id: 0, message_id: 0, new_message: true }, group: 0 });
         }
+        let inds = indicators::extract(report, Some(raw), kb);
+        if exp.contains("noext") {
+            return Ok(Deferred { recorded: Recorded { analysis_id: 0, message_id: 0, new_message: true }, group: 0 });
+        }
+        let mut opts2 = opts.clone();
+        if exp.contains("nocorr") {
+            opts2.correlate = false;
+        }
+        let opts = &opts2;
+        // sha256 only: it is the message's identity here and what feeds quote today. sha1 and md5 of a 40 KiB
+        // message cost a tenth of the whole analysis (md5 has no hardware help); the columns stay empty, and
+        // `message_hashes` computes them from the raw message when someone needs them.
+        let sha256 = hex(&sha2::Sha256::digest(raw));
 
-        let message_id = match existing {
-            Some(id) => {
-                if opts.keep_raw {
-                    tx.prepare_cached("INSERT OR IGNORE INTO raws (message_id, raw) VALUES (?1, ?2)")?
-                        .execute(params![id, raw])?;
-                }
-                tx.prepare_cached("UPDATE analyses SET superseded = 1 WHERE message_id = ?1 AND superseded = 0")?
-                    .execute(params![id])?;
-                id
-            }
-            None => {
-                let sha1 = hex(&sha1::Sha1::digest(raw));
-                let md5 = hex(&md5::Md5::digest(raw));
-                tx.prepare_cached(
-                    "INSERT INTO messages (sha256, sha1, md5, size, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    sha256,
-                    sha1,
-                    md5,
-                    i64::try_from(raw.len()).unwrap_or(i64::MAX),
-                    now
-                ])?;
-                let id = tx.last_insert_rowid();
-                if opts.keep_raw {
-                    tx.prepare_cached("INSERT INTO raws (message_id, raw) VALUES (?1, ?2)")?
-                        .execute(params![id, raw])?;
-                }
-                id
+        let mut inner = self.lock();
+        if let Some(g) = &inner.group
+            && (g.records >= GROUP_MAX || g.started.elapsed() >= GROUP_MAX_AGE)
+        {
+            // The analyses already in it stay as they are if this fails: reported through group_status.
+            let _ = self.commit_locked(&mut inner);
+        }
+        if inner.group.is_none() {
+            inner.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_err)?;
+            let id = inner.next_group;
+            inner.next_group += 1;
+            inner.group = Some(Group { id, started: Instant::now(), records: 0 });
+        }
+        let group = inner.group.as_ref().map_or(0, |g| g.id);
+        // Savepoint statements are cached: parsing them per analysis showed in the profile.
+        let conn = &inner.conn;
+        let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map(|_| ());
+        run("SAVEPOINT record").map_err(db_err)?;
+        let res = match write(conn, raw, report, opts, now, &sha256, &inds) {
+            Ok(rec) => run("RELEASE record").map(|()| rec).map_err(db_err),
+            Err(e) => {
+                let _ = run("ROLLBACK TO record").and_then(|()| run("RELEASE record"));
+                Err(db_err(e))
             }
         };
+        if let Some(g) = inner.group.as_mut() {
+            g.records += 1;
+        }
+        res.map(|recorded| Deferred { recorded, group })
+    }
+}
 
-        let mut brands: Vec<&str> = report.facts.brands.iter().map(|b| b.brand_id.as_str()).collect();
-        brands.sort_unstable();
-        brands.dedup();
-        let brands = format!(",{},", brands.join(","));
-        let doc = report_document(report, !opts.keep_raw);
-        tx.prepare_cached(
-            "INSERT INTO analyses (message_id, analysed_at, received_at, source, subject, verdict, score, \
-             flagged, superseded, brands, tool_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)",
-        )?
-        .execute(params![
-            message_id,
-            now,
-            received_at(report),
-            opts.source,
-            report.facts.subject,
-            report.verdict.as_str(),
-            report.score,
-            i64::from(indicators::flagged(report.verdict)),
-            brands,
-            env!("CARGO_PKG_VERSION"),
-        ])?;
-        let analysis_id = tx.last_insert_rowid();
-        tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?
-            .execute(params![analysis_id, doc])?;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO indicators (analysis_id, kind, value, weight, benign, vkey) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for i in &inds {
-                let key = value_key(i.kind.as_str(), &i.value);
-                ins.execute(params![analysis_id, i.kind.as_str(), i.value, i.weight, i64::from(i.benign), key])?;
+/// sha1 and md5 of a raw message, for whoever needs them (they are not computed when storing).
+pub fn message_hashes(raw: &[u8]) -> (String, String) {
+    (hex(&sha1::Sha1::digest(raw)), hex(&md5::Md5::digest(raw)))
+}
+
+/// Correlate and insert one analysis (inside the caller's savepoint).
+#[allow(clippy::too_many_arguments)]
+fn write(
+    tx: &Connection,
+    raw: &[u8],
+    report: &mut Report,
+    opts: &RecordOptions,
+    now: i64,
+    sha256: &str,
+    inds: &[Indicator],
+) -> rusqlite::Result<Recorded> {
+    let core_flagged = indicators::flagged(report.verdict);
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT id FROM messages WHERE sha256 = ?1")?
+        .query_row(params![sha256], |r| r.get(0))
+        .optional()?;
+
+    if opts.correlate {
+        let matches = SqliteStore::lookup(tx, inds, existing)?;
+        let seen = correlate::seen_before(matches, core_flagged);
+        let mut extra = correlate::findings(&seen);
+        if let Some(mid) = existing {
+            let sql = format!(
+                "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id \
+                 WHERE a.message_id = ?1 ORDER BY a.id DESC LIMIT 1"
+            );
+            let last = tx.prepare_cached(&sql)?.query_row(params![mid], analysis_row).optional()?;
+            if let Some(last) = last {
+                extra.push(correlate::same_message(&last));
             }
         }
-        tx.commit()?;
-        Ok(Recorded { analysis_id, message_id, new_message: existing.is_none() })
+        report.seen_before = seen.into_iter().map(|s| s.entry).collect();
+        if !extra.is_empty() {
+            report.add_findings(extra);
+        }
+    }
+
+    let message_id = match existing {
+        Some(id) => {
+            if opts.keep_raw {
+                tx.prepare_cached("INSERT OR IGNORE INTO raws (message_id, raw) VALUES (?1, ?2)")?
+                    .execute(params![id, raw])?;
+            }
+            tx.prepare_cached("UPDATE analyses SET superseded = 1 WHERE message_id = ?1 AND superseded = 0")?
+                .execute(params![id])?;
+            id
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO messages (sha256, sha1, md5, size, first_seen) VALUES (?1, '', '', ?2, ?3)",
+            )?
+            .execute(params![sha256, i64::try_from(raw.len()).unwrap_or(i64::MAX), now])?;
+            let id = tx.last_insert_rowid();
+            if opts.keep_raw && !std::env::var("PL_EXP").unwrap_or_default().contains("noraw") {
+                tx.prepare_cached("INSERT INTO raws (message_id, raw) VALUES (?1, ?2)")?.execute(params![id, raw])?;
+            }
+            id
+        }
+    };
+
+    let mut brands: Vec<&str> = report.facts.brands.iter().map(|b| b.brand_id.as_str()).collect();
+    brands.sort_unstable();
+    brands.dedup();
+    let brands = format!(",{},", brands.join(","));
+    let doc = report_document(report, !opts.keep_raw);
+    tx.prepare_cached(
+        "INSERT INTO analyses (message_id, analysed_at, received_at, source, subject, verdict, score, \
+         flagged, superseded, brands, tool_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)",
+    )?
+    .execute(params![
+        message_id,
+        now,
+        received_at(report),
+        opts.source,
+        report.facts.subject,
+        report.verdict.as_str(),
+        report.score,
+        i64::from(indicators::flagged(report.verdict)),
+        brands,
+        env!("CARGO_PKG_VERSION"),
+    ])?;
+    let analysis_id = tx.last_insert_rowid();
+    tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?.execute(params![analysis_id, doc])?;
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO indicators (analysis_id, kind, value, weight, benign, vkey) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for i in inds {
+            let key = value_key(i.kind.as_str(), &i.value);
+            ins.execute(params![analysis_id, i.kind.as_str(), i.value, i.weight, i64::from(i.benign), key])?;
+        }
+    }
+    Ok(Recorded { analysis_id, message_id, new_message: existing.is_none() })
+}
+
+impl Drop for SqliteStore {
+    /// A store dropped with an open group commits it: whoever recorded into it is finishing normally.
+    fn drop(&mut self) {
+        let mut inner = self.lock();
+        let _ = self.commit_locked(&mut inner);
     }
 }
 
 impl Store for SqliteStore {
     fn record(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Recorded> {
+        let d = self.record_deferred(raw, report, opts)?;
+        self.commit()?;
+        match self.group_status(d.group) {
+            GroupStatus::Failed(e) => Err(StoreError::Db(e)),
+            _ => Ok(d.recorded),
+        }
+    }
+
+    fn record_deferred(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
         // On error the report may have gained seen_before entries from a rolled-back lookup: clear them so the
         // output never claims what the store does not hold.
-        self.record_inner(raw, report, opts).map_err(|e| {
-            report.seen_before.clear();
-            db_err(e)
-        })
+        self.record_in_group(raw, report, opts).inspect_err(|_| report.seen_before.clear())
+    }
+
+    fn commit(&self) -> Result<()> {
+        let mut inner = self.lock();
+        self.commit_locked(&mut inner)
+    }
+
+    fn commit_due(&self) -> Result<()> {
+        let mut inner = self.lock();
+        match &inner.group {
+            Some(g) if g.started.elapsed() >= GROUP_MAX_AGE || g.records >= GROUP_MAX => self.commit_locked(&mut inner),
+            _ => Ok(()),
+        }
+    }
+
+    fn group_status(&self, group: u64) -> GroupStatus {
+        if group > self.settled.load(Ordering::Acquire) {
+            return GroupStatus::Open;
+        }
+        let inner = self.lock();
+        match inner.failed.iter().find(|(g, _)| *g == group) {
+            Some((_, e)) => GroupStatus::Failed(e.clone()),
+            None => GroupStatus::Committed,
+        }
     }
 
     fn analysis(&self, id: i64) -> Result<Option<StoredAnalysis>> {
-        let conn = self.lock();
+        let inner = self.lock();
+        let conn = &inner.conn;
         let sql = format!(
             "SELECT {ROW_COLUMNS}, (SELECT json FROM reports WHERE analysis_id = a.id) FROM analyses a \
              JOIN messages m ON m.id = a.message_id WHERE a.id = ?1"
@@ -446,13 +596,14 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         let Some((row, json)) = found else { return Ok(None) };
         let report = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
-        drop(conn);
+        drop(inner);
         let indicators = self.indicators_of(&[id])?;
         Ok(Some(StoredAnalysis { row, report, indicators }))
     }
 
     fn raw_message(&self, analysis_id: i64) -> Result<Option<Vec<u8>>> {
         self.lock()
+            .conn
             .query_row(
                 "SELECT r.raw FROM analyses a JOIN raws r ON r.message_id = a.message_id WHERE a.id = ?1",
                 params![analysis_id],
@@ -494,14 +645,15 @@ impl Store for SqliteStore {
         }
         let limit = f.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         push_arg(&mut sql, &mut args, " ORDER BY a.id DESC LIMIT ?", limit.into());
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&sql).map_err(db_err)?;
+        let inner = self.lock();
+        let mut stmt = inner.conn.prepare(&sql).map_err(db_err)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), analysis_row).map_err(db_err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
     }
 
     fn current(&self) -> Result<(Vec<AnalysisRow>, Vec<IndicatorRow>)> {
-        let conn = self.lock();
+        let inner = self.lock();
+        let conn = &inner.conn;
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.superseded = 0 \
              ORDER BY a.id"
@@ -521,8 +673,9 @@ impl Store for SqliteStore {
     }
 
     fn indicators_of(&self, analysis_ids: &[i64]) -> Result<Vec<IndicatorRow>> {
-        let conn = self.lock();
-        let mut stmt = conn
+        let inner = self.lock();
+        let mut stmt = inner
+            .conn
             .prepare_cached(
                 "SELECT analysis_id, kind, value, weight, benign FROM indicators WHERE analysis_id = ?1 \
                  ORDER BY kind, value",

@@ -24,6 +24,7 @@ pub fn bin() -> Command {
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env("NO_COLOR", "1")
+        .env_remove("PHISHLENS_GEOIP")
         .env("PHISHLENS_NO_STORE", "1");
     c
 }

@@ -7,6 +7,7 @@
 //! the judge stays a pure function of the facts.
 
 pub mod magic;
+pub mod pdf;
 
 use crate::config::Config;
 use crate::finding::{Evidence, Finding};
@@ -283,6 +284,13 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) {
         let (mut a, _) = describe(part.name.as_deref(), &part.content_type, &part.bytes, part.inline);
         if qr.scan(a.detected_type.as_deref(), &part.bytes, cfg, facts) {
             add_tag(&mut a, "qr_code");
+        }
+        if a.detected_type.as_deref() == Some("pdf") {
+            for url in pdf::link_annotations(&part.bytes, 16) {
+                if let Some(link) = crate::links::link_from_url(&url, LinkSource::PdfAttachment) {
+                    crate::links::add_link(facts, link, cfg);
+                }
+            }
         }
         facts.attachments.push(a);
     }

@@ -45,6 +45,38 @@ const STOPWORDS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// A word of at most 6 bytes, ASCII letters lower-cased (as `eq_ignore_ascii_case` compares), packed into an
+/// integer; longer words are never stop words.
+fn stopword_key(word: &str) -> Option<u64> {
+    let b = word.as_bytes();
+    if b.is_empty() || b.len() > 6 {
+        return None;
+    }
+    let mut packed = [0u8; 8];
+    for (p, c) in packed.iter_mut().zip(b) {
+        *p = c.to_ascii_lowercase();
+    }
+    // The length goes in the last byte so that no two words share a key.
+    packed[7] = b.len() as u8;
+    Some(u64::from_le_bytes(packed))
+}
+
+/// Every stop word's key with the set of languages (bit i: `STOPWORDS[i]`) that use it, sorted by key.
+static STOPWORD_INDEX: std::sync::LazyLock<Vec<(u64, u8)>> = std::sync::LazyLock::new(|| {
+    let mut index: Vec<(u64, u8)> = Vec::new();
+    for (i, (_, words)) in STOPWORDS.iter().enumerate() {
+        for w in words.iter() {
+            let Some(key) = stopword_key(w) else { continue };
+            match index.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, langs)) => *langs |= 1 << i,
+                None => index.push((key, 1 << i)),
+            }
+        }
+    }
+    index.sort_unstable();
+    index
+});
+
 /// "ja", "en", "pt", "es", "fr", "de", "zh", "ko", "ru", or None when there is too little text to say.
 pub fn detect(text: &str) -> Option<&'static str> {
     let (mut kana, mut han, mut hangul, mut cyrillic, mut latin) = (0usize, 0usize, 0usize, 0usize, 0usize);
@@ -79,13 +111,12 @@ pub fn detect(text: &str) -> Option<&'static str> {
     for word in
         text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 8).take(SAMPLE_CHARS / 4)
     {
-        // Stop words are short; comparing without allocating keeps this cheap.
-        if word.len() > 6 {
-            continue;
-        }
-        for (i, (_, words)) in STOPWORDS.iter().enumerate() {
-            if words.iter().any(|w| w.eq_ignore_ascii_case(word)) {
-                counts[i] += 1;
+        // Stop words are short: one lookup of the word packed into an integer, no allocation.
+        let Some(key) = stopword_key(word) else { continue };
+        if let Ok(at) = STOPWORD_INDEX.binary_search_by_key(&key, |&(k, _)| k) {
+            let languages = STOPWORD_INDEX[at].1;
+            for (i, n) in counts.iter_mut().enumerate() {
+                *n += usize::from(languages & (1 << i) != 0);
             }
         }
     }

@@ -32,7 +32,9 @@ pub const DISGUISED: &str = "disguised";
 /// name are scanned with the text (pressure phrases are often there only).
 pub fn extract(mail: &Mail, text: &str, _cfg: &Config, facts: &mut Facts) {
     facts.content.text_chars = text.chars().count();
-    facts.content.excerpt = bounded(collapse_blanks(cut(text.trim(), EXCERPT_CHARS * 16)).trim(), EXCERPT_CHARS);
+    // Collapsing stops just past the excerpt: `bounded` then cuts and marks it as it would the whole.
+    facts.content.excerpt =
+        bounded(collapse_blanks(cut(text.trim(), EXCERPT_CHARS * 16), EXCERPT_CHARS + 2).trim(), EXCERPT_CHARS);
     let subject = facts.subject.clone().or_else(|| mail.subject()).unwrap_or_default();
     let body = cut(text, SCAN_BYTES);
     facts.content.language =
@@ -111,20 +113,29 @@ fn sentence_around(text: &str, start: usize, end: usize, matched: &str) -> Strin
         }
     }
     let s = text.get(from..to).unwrap_or(matched);
-    bounded(collapse_blanks(s).trim(), HIT_EXCERPT_CHARS)
+    bounded(collapse_blanks(s, HIT_EXCERPT_CHARS + 2).trim(), HIT_EXCERPT_CHARS)
 }
 
-fn collapse_blanks(s: &str) -> String {
+/// `s` with every run of white space made one space. Stops once the result holds at least `min_chars` chars
+/// and ends in a non-blank one, so that trimmed it still holds `min_chars - 1`: enough for a caller that trims
+/// and keeps at most `min_chars - 2` chars (and marks the cut when there were more).
+fn collapse_blanks(s: &str, min_chars: usize) -> String {
     let mut out = String::with_capacity(s.len().min(4096));
     let mut blank = false;
+    let mut chars = 0usize;
     for c in s.chars() {
+        if chars >= min_chars && !blank {
+            break;
+        }
         if c.is_whitespace() {
             if !blank {
                 out.push(' ');
+                chars += 1;
             }
             blank = true;
         } else {
             out.push(c);
+            chars += 1;
             blank = false;
         }
     }
@@ -159,6 +170,11 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
         ("payment", "content.payment_request"),
         ("credential", "content.credential_request"),
         ("prize", "content.prize"),
+        ("advance_fee", "content.advance_fee"),
+        ("crypto_lure", "content.crypto_lure"),
+        ("dating_lure", "content.dating_lure"),
+        ("health_lure", "content.health_lure"),
+        ("offer_lure", "content.offer_lure"),
     ] {
         if of(cat).next().is_none() {
             continue;

@@ -93,7 +93,9 @@ fn ordinary_mail_has_no_pressure() {
         "Thanks for the notes. The firewall blocked port 25 again, so I moved the relay. See you on Monday.\n\
          配信停止はこちらからお手続きください。",
     );
-    assert!(f.content.lexicon_hits.is_empty(), "{:?}", f.content.lexicon_hits);
+    // An unsubscribe footer is recorded (category "unsubscribe", a sign of bulk mail) but is no pressure.
+    let pressure: Vec<_> = f.content.lexicon_hits.iter().filter(|h| h.category != "unsubscribe").collect();
+    assert!(pressure.is_empty(), "{pressure:?}");
     assert!(ids(&f).is_empty());
 }
 

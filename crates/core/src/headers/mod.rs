@@ -43,6 +43,12 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) {
     facts.date = date_raw.as_deref().and_then(date::parse_date).or(parsed_date);
     facts.date_raw = date_raw;
     facts.mailer = mail.header_text("X-Mailer").or_else(|| mail.header_text("User-Agent"));
+    // Raw values: the parser reads these as address lists and would hand back no text.
+    let first_raw = |name: &str, max: usize| {
+        mail.header_raw_all(name).into_iter().next().map(|v| crate::finding::bounded(v.trim(), max))
+    };
+    facts.list_id = first_raw("List-Id", 200);
+    facts.list_unsubscribe = first_raw("List-Unsubscribe", 300);
 
     let raws = mail.header_raw_all("Received");
     let max_hops = cfg.limits.max_hops;
@@ -214,6 +220,49 @@ pub fn check(facts: &Facts, cfg: &Config, out: &mut Vec<Finding>) {
     check_disguise(facts, out);
     check_sender_platform(facts, out);
     check_random_local_part(facts, out);
+    check_from_malformed(facts, out);
+    check_unsubscribe_without_list_header(facts, out);
+}
+
+/// A From address no mail program writes: a trailing dot after the domain (`service@stayfriends.de.`), or
+/// spaces, commas or quotes inside it (`hi@soltv,us`, `noreply@Kundenbetreuung Auto-Notfallset.de`). Bulk
+/// senders that fake a brand's domain mangle it so that receivers cannot check it against the brand's DNS,
+/// while the reader still sees the brand. Bounces from a local MAILER-DAEMON are left alone.
+fn check_from_malformed(facts: &Facts, out: &mut Vec<Finding>) {
+    let Some(address) = facts.from.as_ref().and_then(|m| m.address.as_deref()) else { return };
+    let Some((local, dom)) = address.rsplit_once('@') else { return };
+    if local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster") {
+        return;
+    }
+    let reason = if dom.ends_with('.') {
+        "trailing-dot"
+    } else if address.contains([' ', ',', '"', '\'', '<', '>', ';']) {
+        "illegal-characters"
+    } else {
+        return;
+    };
+    out.push(
+        Finding::new("headers.from_address_malformed")
+            .param("address", address)
+            .param("reason", reason)
+            .evidence(Evidence::header("From", address)),
+    );
+}
+
+/// The body offers to unsubscribe but the headers carry no List-Unsubscribe or List-Id. Every mailing list and
+/// every legitimate bulk sender declares itself in the headers (the big mailbox providers require a
+/// List-Unsubscribe header of bulk senders); a footer that only imitates one belongs to mail that wants to look
+/// like a newsletter.
+fn check_unsubscribe_without_list_header(facts: &Facts, out: &mut Vec<Finding>) {
+    if facts.list_id.is_some() || facts.list_unsubscribe.is_some() {
+        return;
+    }
+    let Some(hit) = facts.content.lexicon_hits.iter().find(|h| h.category == "unsubscribe") else { return };
+    out.push(
+        Finding::new("headers.unsubscribe_without_list_header")
+            .param("term", hit.term.clone())
+            .evidence(Evidence::body("text", &hit.excerpt)),
+    );
 }
 
 /// A From local part of random mixed-case letters (`DwAhOwx@`, `aNiOPsklEuPFaAJ@`): bulk-sending tools make up a
@@ -244,10 +293,32 @@ pub fn is_random_local_part(local: &str) -> bool {
     short_words >= 2 && switches >= 4
 }
 
+/// Letter runs of a local part written the way people and companies write names: lower case, capitals,
+/// Capitalised, CamelCase words, acronyms before or after a word, and the few short prefixes of real names
+/// (eBay, McDonalds, NoReply, LaToya).
+static NATURAL_CASE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    let short = "(?:e|i|Mc|Mac|Le|La|De|Di|Da|Du|No|My|Go|Jo|St|O|Al|El|Te|To|So|We|Hi)";
+    let word = "(?:[A-Z][a-z]{2,}|[A-Z]{2,})";
+    let pattern =
+        format!("^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+|(?:[a-z]{{2,}}|[A-Z][a-z]{{2,}}|[A-Z]{{1,6}}|{short}){word}+)$");
+    regex::Regex::new(&pattern).ok()
+});
+
+/// A letter run of four or more with a case pattern no name has (`newsletters.MmUdn`, `renew_oFEVpcqP0it`,
+/// `cUSToMER_service`): bulk tools randomise the case of a word or a token per message. Encoded bounce addresses
+/// (VERP, SRS: `#` or `=` in the local part) are machine-made by design and left alone.
+pub fn has_random_case_run(local: &str) -> bool {
+    let Some(natural) = NATURAL_CASE.as_ref() else { return false };
+    if local.len() > 128 || local.contains(['#', '=']) {
+        return false;
+    }
+    local.split(|c: char| !c.is_ascii_alphabetic()).filter(|run| run.len() >= 4).any(|run| !natural.is_match(run))
+}
+
 fn check_random_local_part(facts: &Facts, out: &mut Vec<Finding>) {
     let Some(address) = facts.from.as_ref().and_then(|m| m.address.as_deref()) else { return };
     let Some((local, _)) = address.rsplit_once('@') else { return };
-    if is_random_local_part(local) {
+    if is_random_local_part(local) || has_random_case_run(local) {
         out.push(
             Finding::new("headers.from_random_local_part")
                 .param("local", local)

@@ -527,6 +527,22 @@ fn random_mixed_case_local_parts() {
     ] {
         assert!(!is_random_local_part(name), "{name}");
     }
+    for random in
+        ["newsletters.MmUdn", "renew_oFEVpcqP0it", "cUSToMER_service", "newsletters.XoJkc", "newsletters.GOEf"]
+    {
+        assert!(has_random_case_run(random), "{random}");
+    }
+    for name in [
+        "USPSInformeddelivery",
+        "FOXSportsFLASH",
+        "Johanna.PICHON",
+        "eBayInternetMarketing",
+        "McDonaldsUSA",
+        "NoReplyAT",
+        "Online#3.19578.34-UgGTgZFN19NAr9RR.1",
+    ] {
+        assert!(!has_random_case_run(name), "{name}");
+    }
     let raw = "From: Bath Savings <DwAhOwx@deck.example.com>\r\nMessage-ID: <1@deck.example.com>\r\n\r\nx\r\n";
     assert!(has(&findings_of(raw).1, "headers.from_random_local_part"));
 }

@@ -114,6 +114,63 @@ pub fn in_local_part(local: &str, idx: &BrandIndex) -> Vec<(usize, String)> {
     out
 }
 
+/// Look-alike letters a name may be written with, undone: Cyrillic and Greek letters that look Latin
+/// (`MеtаМаsk`), a capital I for a small l (`Iedger`, `Iog in`), 0 and 1 inside words (`Amaz0n`, `Netf1ix`),
+/// and letters spaced apart (`T E M U`, `I T A Ú`). None when nothing changes. Only for short header texts
+/// (display name, subject): the result is matched in addition to the text itself, never instead of it.
+pub fn undisguise(text: &str) -> Option<String> {
+    let text = super::normalize::cut(text, 1024);
+    let chars: Vec<char> = text.chars().collect();
+    let is_letter = |c: Option<&char>| c.is_some_and(|c| c.is_alphabetic());
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        // A run of three or more single letters separated by single spaces: join it.
+        let single = |j: usize| {
+            is_letter(chars.get(j)) && !is_letter(chars.get(j + 1)) && (j == 0 || !is_letter(chars.get(j - 1)))
+        };
+        if single(i) {
+            let mut j = i;
+            let mut run = vec![chars[i]];
+            while chars.get(j + 1) == Some(&' ') && single(j + 2) {
+                j += 2;
+                run.push(chars[j]);
+            }
+            if run.len() >= 3 {
+                out.extend(run);
+                changed = true;
+                i = j + 1;
+                continue;
+            }
+        }
+        let c = chars[i];
+        let prev = if i > 0 { chars.get(i - 1) } else { None };
+        let next = chars.get(i + 1);
+        let mapped = match c {
+            '\u{0370}'..='\u{04FF}' => {
+                let sk: String = unicode_security::skeleton(&c.to_string()).collect();
+                let mut it = sk.chars();
+                match (it.next(), it.next()) {
+                    (Some(l), None) if l.is_ascii_alphabetic() => l,
+                    _ => c,
+                }
+            }
+            // At the start of a word, as a capital: `Iedger` is Ledger, `Iog in` is Log in.
+            'I' if !is_letter(prev) && next.is_some_and(|n| n.is_ascii_lowercase()) => 'L',
+            // And the other way round in capitals: `lTAU` for `ITAU`.
+            'l' if !prev.is_some_and(|p| p.is_lowercase()) && next.is_some_and(|n| n.is_ascii_uppercase()) => 'I',
+            '0' if is_letter(prev) || (is_letter(next) && is_letter(chars.get(i + 2))) => 'o',
+            '1' if is_letter(prev) && is_letter(chars.get(i.wrapping_sub(2))) => 'l',
+            _ => c,
+        };
+        changed |= mapped != c;
+        out.push(mapped);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
 /// Fold and search a text in one go.
 pub fn find_in(src: &str, max_bytes: usize, idx: &BrandIndex, max_hits: usize, body: bool) -> (Folded, Vec<TextHit>) {
     let folded = fold(src, max_bytes);
@@ -145,6 +202,8 @@ mod tests {
         assert_eq!(ids("【三井住友カード】ご利用確認"), ["smbc_card"]);
         assert_eq!(ids("カゴヤ・ジャパン サポートセンター"), ["kagoya"]);
         assert_eq!(ids("Vpassログイン"), ["smbc_card"]);
+        assert_eq!(ids("McAfee™ Total Protection"), ["mcafee"]);
+        assert_eq!(ids("C\u{0337}a\u{0337}rref\u{0337}our"), ["carrefour"]);
     }
 
     #[test]
@@ -173,6 +232,25 @@ mod tests {
         assert!(ids("Au revoir, the next line of apple pie").is_empty());
         assert_eq!(brands_in("LINE"), [("line".to_string(), true)]);
         assert_eq!(brands_in("LINEアカウント"), [("line".to_string(), false)]);
+    }
+
+    #[test]
+    fn disguised_names_are_undone() {
+        let kb = builtin();
+        let found = |t: &str| {
+            let v = undisguise(t).unwrap_or_default();
+            find_in(&v, usize::MAX, kb.index(), 100, false)
+                .1
+                .iter()
+                .map(|h| kb.brands[h.brand].id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("T E M U"), ["temu"]);
+        assert_eq!(found("Scan your Iedger now"), ["ledger"]);
+        assert_eq!(found("M\u{0435}t\u{0430}M\u{0430}sk wallet"), ["metamask"]);
+        assert_eq!(found("Your Amaz0n order"), ["amazon"]);
+        assert_eq!(undisguise("A plain subject with I and 2024 in it"), None);
+        assert_eq!(undisguise("a b"), None);
     }
 
     #[test]

@@ -81,6 +81,7 @@ struct Acc {
     body_first: usize,
     body_matched: Option<String>,
     weak_body: Option<(usize, String)>,
+    disguised: Option<String>,
 }
 
 impl Acc {
@@ -168,11 +169,13 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
 
     if let Some(dn) = from.display_name.as_deref() {
         let (folded, hits) = claims::find_in(dn, 4096, idx, 64, false);
+        let named: Vec<usize> = hits.iter().map(|h| h.brand).collect();
         for h in hits {
             let e = entry(&mut acc, h.brand);
             e.see(SEEN_DISPLAY_NAME, folded.source_slice(dn, h.start, h.end));
             e.strong_text |= !h.weak;
         }
+        see_disguised(&mut acc, dn, &named, SEEN_DISPLAY_NAME, idx);
     }
     if let Some((local, _)) = from.address.as_deref().and_then(|a| a.rsplit_once('@')) {
         for (b, written) in claims::in_local_part(local, idx) {
@@ -183,11 +186,13 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
     }
     if let Some(subject) = facts.subject.as_deref() {
         let (folded, hits) = claims::find_in(subject, 4096, idx, 64, false);
+        let named: Vec<usize> = hits.iter().map(|h| h.brand).collect();
         for h in hits {
             let e = entry(&mut acc, h.brand);
             e.see(SEEN_SUBJECT, folded.source_slice(subject, h.start, h.end));
             e.strong_text |= !h.weak;
         }
+        see_disguised(&mut acc, subject, &named, SEEN_SUBJECT, idx);
     }
     if !text.is_empty() {
         let (folded, hits) = claims::find_in(text, BODY_SCAN_MAX, idx, MAX_HITS, true);
@@ -261,6 +266,7 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
                         .as_deref()
                         .is_some_and(|d| idx.is_genuine_for(e.brand, d, !system_sender)),
                     links_genuine: links_verdict(&facts.links, idx, e.brand),
+                    disguised: e.disguised,
                 },
             ))
         })
@@ -269,6 +275,21 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
     out.sort_by_key(|(points, _)| std::cmp::Reverse(*points));
     out.truncate(MAX_CLAIMS);
     facts.brands = out.into_iter().map(|(_, c)| c).collect();
+}
+
+/// Brand names that appear in a header text only once its disguise is undone (`T E M U`, `Iedger`): claims like
+/// the plain ones, remembered as disguised.
+fn see_disguised(acc: &mut Vec<Acc>, text: &str, already: &[usize], where_: &'static str, idx: &BrandIndex) {
+    let Some(plain) = claims::undisguise(text) else { return };
+    let (folded, hits) = claims::find_in(&plain, 4096, idx, 64, false);
+    // A weak name must still be written as the brand writes it, and be more than a couple of letters (`A U`).
+    for h in hits.iter().filter(|h| (!h.weak || h.end - h.start >= 4) && !already.contains(&h.brand)) {
+        let written = crate::finding::bounded(text.trim(), 100);
+        let e = entry(acc, h.brand);
+        e.see(where_, folded.source_slice(&plain, h.start, h.end));
+        e.strong_text = true;
+        e.disguised.get_or_insert(written);
+    }
 }
 
 /// Addresses no mailbox user can pick: a bounce from mailer-daemon@googlemail.com is Google's own.
@@ -358,6 +379,14 @@ pub fn check(facts: &Facts, kb: &BrandKb, _cfg: &Config, out: &mut Vec<Finding>)
             f
         };
         let domain_shown = from_domain.clone().unwrap_or_default();
+        if let Some(written) = &c.disguised {
+            out.push(with_evidence(
+                Finding::new("identity.brand_name_disguised")
+                    .param("brand", &c.brand)
+                    .param("written", written)
+                    .param("matched", &c.matched),
+            ));
+        }
 
         if c.sender_genuine {
             out.push(with_evidence(
@@ -371,7 +400,9 @@ pub fn check(facts: &Facts, kb: &BrandKb, _cfg: &Config, out: &mut Vec<Finding>)
             }
             continue;
         }
-        let Some(fd) = from_domain.as_deref() else {
+        // A display name claiming a brand over no address at all hides the sender just as well.
+        let no_address = from.is_some_and(|f| f.address.is_none()) && in_display;
+        let Some(fd) = from_domain.as_deref().or(no_address.then_some("")) else {
             continue;
         };
         if genuine_named_in_display {

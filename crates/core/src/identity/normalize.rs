@@ -67,8 +67,13 @@ pub fn fold(src: &str, max_bytes: usize) -> Folded {
             let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
             out.push(ascii.to_ascii_lowercase());
             src_len = c.len_utf8();
-        } else if c == '\u{3000}' {
+        } else if c == '\u{3000}' || matches!(c, '\u{2122}' | '\u{2120}' | '\u{00AE}' | '\u{00A9}') {
+            // The ideographic space, and trade-mark signs: NFKC spells ™ as "TM", which would glue itself to the
+            // name (`McAfee™` -> `mcafeetm`).
             out.push(' ');
+            src_len = c.len_utf8();
+        } else if matches!(c, '\u{0332}' | '\u{0334}'..='\u{0338}') {
+            // Strike-through and underline overlays (`C̷a̷rref̷our`) from "fancy text" generators.
             src_len = c.len_utf8();
         } else if is_halfwidth_katakana(c) {
             // Normalise the whole run so that ｿﾞ composes to ゾ.

@@ -6,29 +6,39 @@ use crate::brands::BrandKb;
 use crate::finding::{Evidence, Finding};
 use crate::model::Facts;
 
-/// Shortest brand domain looked for; shorter ones (`au.com`) match too much ordinary text.
-const MIN_DOMAIN_LEN: usize = 7;
+/// Mail-security gateways whose rewritten links name domains in their query (`?domain=github.com`).
+const REWRITERS: &[&str] = &["mimecast.com", "mimecastprotect.com", "proofpoint.com", "barracudanetworks.com"];
 
 pub fn check(facts: &Facts, kb: &BrandKb, out: &mut Vec<Finding>) {
+    let index = kb.index();
+    let Some(matcher) = index.path_domain_matcher.as_ref() else { return };
     for link in facts.links.iter().take(100) {
+        // Link rewriters of mail-security gateways carry the recipient's domain as a parameter.
+        if link.registrable.as_deref().is_some_and(|r| REWRITERS.contains(&r)) {
+            continue;
+        }
         let Some(rest) = after_host(&link.url) else { continue };
         let rest = rest.to_ascii_lowercase();
         let host_reg = link.registrable.as_deref().unwrap_or(&link.host);
-        for brand in &kb.brands {
-            if brand.domains.iter().any(|d| d.eq_ignore_ascii_case(host_reg)) {
+        let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+        let bytes = rest.as_bytes();
+        for m in matcher.find_overlapping_iter(&rest) {
+            let whole = !m.start().checked_sub(1).and_then(|i| bytes.get(i)).is_some_and(|&b| is_name(b))
+                && !bytes.get(m.end()).is_some_and(|&b| is_name(b));
+            let Some((bi, domain)) = index.path_domains.get(m.pattern().as_usize()) else { continue };
+            let Some(brand) = kb.brands.get(*bi) else { continue };
+            // The brand's own links (and a sister domain of the same brand) are never flagged.
+            if !whole || brand.domains.iter().any(|d| d.eq_ignore_ascii_case(host_reg)) {
                 continue;
             }
-            let hit = brand.domains.iter().filter(|d| d.len() >= MIN_DOMAIN_LEN).find(|d| contains_domain(&rest, d));
-            if let Some(d) = hit {
-                out.push(
-                    Finding::new("identity.brand_domain_in_path")
-                        .param("brand", &brand.name)
-                        .param("domain", d.as_str())
-                        .param("host", &link.host)
-                        .evidence(Evidence::url(&link.url)),
-                );
-                return;
-            }
+            out.push(
+                Finding::new("identity.brand_domain_in_path")
+                    .param("brand", &brand.name)
+                    .param("domain", domain.as_str())
+                    .param("host", &link.host)
+                    .evidence(Evidence::url(&link.url)),
+            );
+            return;
         }
     }
 }
@@ -38,16 +48,6 @@ fn after_host(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let cut = rest.find(['/', '?', '#'])?;
     Some(&rest[cut..])
-}
-
-/// `domain` appears as a whole name: not preceded or followed by a letter, digit, '-' or '.'.
-fn contains_domain(hay: &str, domain: &str) -> bool {
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
-    hay.match_indices(domain).any(|(i, m)| {
-        let before = hay[..i].chars().next_back();
-        let after = hay[i + m.len()..].chars().next();
-        !before.is_some_and(is_name) && !after.is_some_and(is_name)
-    })
 }
 
 #[cfg(test)]

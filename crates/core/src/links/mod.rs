@@ -240,9 +240,30 @@ struct LinkSet<'f> {
     max: usize,
     /// Links carried inside other links' parameters, added after the carrier.
     dropped: usize,
+    /// `link_from_url` results by URL as written: mail repeats the same link (logo, button, footer, the URL
+    /// again as text), and parsing, the public-suffix lookup and the tags are the costly part of a link.
+    built: HashMap<String, Option<Link>>,
 }
 
+/// Most URLs whose analysis is remembered per message (the cache is an optimisation, not a limit).
+const BUILT_CACHE_MAX: usize = 512;
+
 impl LinkSet<'_> {
+    /// `link_from_url(url, source)`, remembered per URL (the source only fills `sources`).
+    fn build(&mut self, url: &str, source: LinkSource) -> Option<Link> {
+        if let Some(known) = self.built.get(url) {
+            return known.clone().map(|mut l| {
+                l.sources = vec![source];
+                l
+            });
+        }
+        let link = link_from_url(url, source);
+        if self.built.len() < BUILT_CACHE_MAX {
+            self.built.insert(url.to_string(), link.clone());
+        }
+        link
+    }
+
     fn add(&mut self, link: Link) {
         if let Some(&i) = self.index.get(&link.url) {
             if let Some(existing) = self.facts.links.get_mut(i) {
@@ -270,7 +291,7 @@ impl LinkSet<'_> {
         let carrier = link.url.clone();
         self.add(link);
         if let Some(t) = target
-            && let Some(mut inner) = link_from_url(&t, sources.first().copied().unwrap_or(LinkSource::Href))
+            && let Some(mut inner) = self.build(&t, sources.first().copied().unwrap_or(LinkSource::Href))
         {
             inner.sources = sources;
             if inner.wrapped_in.is_none() {
@@ -357,7 +378,7 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
     let mut forms: Vec<Form> = Vec::new();
     let mut hidden: Vec<String> = Vec::new();
     let mut has_html = false;
-    let mut set = LinkSet { index: HashMap::new(), max: max_links, dropped: 0, facts };
+    let mut set = LinkSet { index: HashMap::new(), max: max_links, dropped: 0, facts, built: HashMap::new() };
     for (i, l) in set.facts.links.iter().enumerate() {
         set.index.insert(l.url.clone(), i);
     }
@@ -365,7 +386,7 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
     for b in bodies.iter().filter(|b| b.kind == BodyKind::Text) {
         push_plain(&mut visible, &b.text, max_text);
         for u in find_text_urls(&b.text, max_links) {
-            if let Some(link) = link_from_url(&u.url, LinkSource::Text) {
+            if let Some(link) = set.build(&u.url, LinkSource::Text) {
                 set.add_with_target(link);
             }
         }
@@ -397,7 +418,7 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
         for a in &scan.anchors {
             let Some(href) = resolve(&a.href) else { continue };
             let source = if a.is_area { LinkSource::Area } else { LinkSource::Href };
-            let Some(mut link) = link_from_url(&href, source) else { continue };
+            let Some(mut link) = set.build(&href, source) else { continue };
             let text = a.text.trim();
             if !text.is_empty() {
                 link.anchor_text = Some(bounded(text, ANCHOR_TEXT_CHARS));
@@ -413,7 +434,7 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
                 continue;
             }
             let Some(url) = resolve(raw) else { continue };
-            if let Some(link) = link_from_url(&url, *source) {
+            if let Some(link) = set.build(&url, *source) {
                 set.add_with_target(with_sources(link));
             }
         }
@@ -427,7 +448,7 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
             if spans.peek().is_some_and(|s| s.start <= u.start) {
                 continue;
             }
-            if let Some(link) = link_from_url(&u.url, LinkSource::Text) {
+            if let Some(link) = set.build(&u.url, LinkSource::Text) {
                 set.add_with_target(with_sources(link));
             }
         }
@@ -436,7 +457,7 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
             for r in &scan.scripts {
                 let Some(script) = b.text.get(r.clone()) else { continue };
                 for u in find_text_urls(html::cut(script, 256 << 10), 20) {
-                    if let Some(link) = link_from_url(&u.url, LinkSource::Text) {
+                    if let Some(link) = set.build(&u.url, LinkSource::Text) {
                         set.add_with_target(with_sources(link));
                     }
                 }
@@ -552,6 +573,65 @@ fn is_senders_own_app(link_host: &str, sender_domain: &str) -> bool {
     a.len() >= 4 && a == b && link_host.contains('.') && sender_domain.matches('.').count() >= 2
 }
 
+/// Social profiles: any sender may link to its pages there, so they say nothing about who runs the links.
+const SOCIAL_DOMAINS: &[&str] = &[
+    "facebook.com",
+    "fb.com",
+    "twitter.com",
+    "x.com",
+    "instagram.com",
+    "youtube.com",
+    "youtu.be",
+    "linkedin.com",
+    "line.me",
+    "tiktok.com",
+    "pinterest.com",
+    "w3.org",
+    "schema.org",
+];
+
+/// An HTML mail whose every clickable link leaves the sender's domain, with no List-Id or List-Unsubscribe.
+/// A company writing to its customers links to its own site; a newsletter that links elsewhere is sent as bulk
+/// mail and says so in its headers. A formatted mail that does neither was sent by someone who does not run the
+/// site it promotes: the shape of phishing and of spam runs from throw-away domains. Bounces quote other
+/// people's mail and are left out.
+fn check_offsite_links(facts: &Facts, f: &mut Findings) {
+    // A button in an attached PDF is a formatted call to action too.
+    let formatted =
+        facts.content.has_html || facts.links.iter().any(|l| l.sources.contains(&LinkSource::PdfAttachment));
+    if !formatted || facts.list_id.is_some() || facts.list_unsubscribe.is_some() {
+        return;
+    }
+    let Some(from) = facts.from.as_ref() else { return };
+    let Some(address) = from.address.as_deref() else { return };
+    let local = address.rsplit_once('@').map_or("", |(l, _)| l);
+    if local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster") {
+        return;
+    }
+    let Some(sender_reg) = from.domain.as_deref().and_then(domain::registrable) else { return };
+    let mut offsite: Vec<&crate::model::Link> = Vec::new();
+    for l in facts.links.iter().filter(|l| is_clickable(l) && !l.host.is_empty()).take(500) {
+        let reg = l.registrable.as_deref().unwrap_or(&l.host);
+        if reg == sender_reg {
+            return;
+        }
+        if !SOCIAL_DOMAINS.contains(&reg) {
+            offsite.push(l);
+        }
+    }
+    let Some(first) = offsite.first() else { return };
+    let mut domains: Vec<&str> = Vec::new();
+    for l in &offsite {
+        let reg = l.registrable.as_deref().unwrap_or(&l.host);
+        if domains.len() < 4 && !domains.contains(&reg) {
+            domains.push(reg);
+        }
+    }
+    let params = [("sender", sender_reg.clone()), ("domains", domains.join(", "))];
+    f.add("links.offsite_without_list_headers", &params, Evidence::header("From", address));
+    f.add("links.offsite_without_list_headers", &params, Evidence::url(&first.url));
+}
+
 /// Link findings.
 pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
     let mut f = Findings(BTreeMap::new());
@@ -562,6 +642,12 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
         for t in &l.tags {
             match t.as_str() {
                 TAG_TEXT_HREF_MISMATCH => {
+                    // The sender's own click-through redirect (`clickthru.online.com` in mail from
+                    // newsletter.online.com) hides nothing about who runs the link.
+                    let actual_reg = l.registrable.as_deref().unwrap_or(&l.host);
+                    if !sender_domain.is_empty() && domain::registrable(sender_domain).as_deref() == Some(actual_reg) {
+                        continue;
+                    }
                     let text = l.anchor_text.clone().unwrap_or_default();
                     let shown = displayed_host(&text).unwrap_or_default();
                     let actual = l.registrable.clone().unwrap_or_else(host);
@@ -651,6 +737,16 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
             f.add("links.meta_refresh", &[("url", l.url.clone())], ev());
         }
     }
+    // Images count here too (they are what an image host serves), but not the host's own mail.
+    let sender_reg = domain::registrable(sender_domain).unwrap_or_default();
+    for l in facts.links.iter().take(500) {
+        if let Some(zone) = signals::image_host(&l.host)
+            && sender_reg != zone
+        {
+            f.add("links.image_host", &[("host", l.host.clone()), ("zone", zone.to_string())], Evidence::url(&l.url));
+        }
+    }
+    check_offsite_links(facts, &mut f);
     let forms = &facts.content.forms;
     let asking: Vec<&Form> = forms.iter().filter(|x| form_collects_data(x, facts)).collect();
     if !asking.is_empty() {

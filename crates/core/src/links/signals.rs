@@ -230,6 +230,43 @@ const SHORTENERS: &[&str] = &[
     "grabify.link",
 ];
 
+/// Free image hosts. A company's mail carries its logo and pictures from its own servers or its mail provider's;
+/// kits and spam runs paste theirs on anonymous image hosts, which need no account and survive takedowns.
+const IMAGE_HOSTS: &[&str] = &[
+    "imgur.com",
+    "zupimages.net",
+    "imgprom.com",
+    "postimg.cc",
+    "postimages.org",
+    "ibb.co",
+    "imgbb.com",
+    "imageshack.com",
+    "imageshack.us",
+    "tinypic.com",
+    "photobucket.com",
+    "prnt.sc",
+    "prntscr.com",
+    "gyazo.com",
+    "imgbox.com",
+    "lensdump.com",
+    "pixhost.to",
+    "freeimage.host",
+    "iili.io",
+    "imagizer.imageshack.com",
+    "casimages.com",
+    "hostingpics.net",
+    "noelshack.com",
+    "servimg.com",
+    "fastpic.org",
+    "radikal.ru",
+    "imgsrc.ru",
+    "funkyimg.com",
+    "picshack.net",
+    "imagetwist.com",
+    "imgpile.com",
+    "pixxxels.cc",
+];
+
 /// Email service providers and click trackers: their redirect URLs are opaque by design and appear in most
 /// legitimate newsletters, so a mismatch or an embedded URL behind them says nothing by itself.
 const TRACKERS: &[&str] = &[
@@ -369,6 +406,7 @@ static DYNAMIC_DNS_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(DYNAMIC_DNS));
 static FREE_HOSTING_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(FREE_HOSTING));
 static SHORTENER_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(SHORTENERS));
 static TRACKER_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(TRACKERS));
+static IMAGE_HOST_SET: LazyLock<ZoneSet> = LazyLock::new(|| set(IMAGE_HOSTS));
 
 /// The zone of `host` that is in `zones`: the host itself or one of its parent domains.
 fn zone_in(host: &str, zones: &ZoneSet) -> Option<&'static str> {
@@ -399,6 +437,11 @@ pub fn free_hosting_zone(host: &str) -> Option<&'static str> {
 
 pub fn shortener(host: &str) -> Option<&'static str> {
     zone_in(host, &SHORTENER_SET)
+}
+
+/// The free image host serving `host`, if any.
+pub fn image_host(host: &str) -> Option<&'static str> {
+    zone_in(host, &IMAGE_HOST_SET)
 }
 
 /// True when the host belongs to an email service provider or click tracker.

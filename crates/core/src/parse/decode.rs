@@ -115,10 +115,60 @@ fn decode_with<'a>(enc: &'static Encoding, bytes: &'a [u8]) -> (Cow<'a, str>, bo
     if enc == encoding_rs::ISO_2022_JP
         && let Cow::Owned(cleaned) = drop_empty_iso2022jp_switches(bytes)
     {
+        if cleaned.len() >= EXACT_DECODE_BYTES {
+            let (t, e) = decode_exact(enc, &cleaned);
+            return (Cow::Owned(t), e);
+        }
         let (t, e) = enc.decode_without_bom_handling(&cleaned);
         return (Cow::Owned(t.into_owned()), e);
     }
+    if bytes.len() >= EXACT_DECODE_BYTES {
+        let as_is = if enc == encoding_rs::UTF_8 {
+            std::str::from_utf8(bytes).is_ok()
+        } else {
+            enc.is_ascii_compatible() && bytes.is_ascii()
+        };
+        if !as_is {
+            let (t, e) = decode_exact(enc, bytes);
+            return (Cow::Owned(t), e);
+        }
+    }
     enc.decode_without_bom_handling(bytes)
+}
+
+/// From this size on, text is decoded by `decode_exact`.
+const EXACT_DECODE_BYTES: usize = 1 << 20;
+
+/// Decode into a string of exactly the decoded size: one pass to measure, one to write. encoding_rs's one-call
+/// decoding reserves the worst case (up to three bytes out per byte in) and touches every page of it, which
+/// for a body of megabytes makes the peak memory several times the body; here it is the decoded size.
+fn decode_exact(enc: &'static Encoding, bytes: &[u8]) -> (String, bool) {
+    let mut chunk = [0u8; 16 << 10];
+    let mut measure = enc.new_decoder_without_bom_handling();
+    let (mut total, mut src) = (0usize, bytes);
+    loop {
+        let (result, read, written, _) = measure.decode_to_utf8(src, &mut chunk, true);
+        total += written;
+        src = src.get(read..).unwrap_or_default();
+        if result == encoding_rs::CoderResult::InputEmpty {
+            break;
+        }
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(total);
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let (mut had_errors, mut src) = (false, bytes);
+    loop {
+        let (result, read, written, replaced) = decoder.decode_to_utf8(src, &mut chunk, true);
+        had_errors |= replaced;
+        out.extend_from_slice(chunk.get(..written).unwrap_or_default());
+        src = src.get(read..).unwrap_or_default();
+        if result == encoding_rs::CoderResult::InputEmpty {
+            break;
+        }
+    }
+    // The decoder writes whole UTF-8 sequences; the fallback is never taken.
+    let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (text, had_errors)
 }
 
 /// Guess the charset of bytes with no usable label. Japanese is favoured for the short, ambiguous cases
@@ -448,6 +498,34 @@ pub fn header_bytes_to_text(bytes: &[u8]) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn large_text_decodes_exactly_like_the_one_call_decoder() {
+        let ja = "お客様のアカウントは停止されました。ｶｰﾄﾞ情報を更新してください。abc\r\n".repeat(20_000);
+        let latin = "Caro cliente, a sua conta está suspensa. Não perca o acesso.\r\n".repeat(30_000);
+        let mut broken = encoding_rs::SHIFT_JIS.encode(&ja).0.into_owned();
+        broken.extend_from_slice(b"\x81\xff tail \x82");
+        let cases: Vec<(&'static Encoding, Vec<u8>)> = vec![
+            (encoding_rs::SHIFT_JIS, encoding_rs::SHIFT_JIS.encode(&ja).0.into_owned()),
+            (encoding_rs::EUC_JP, encoding_rs::EUC_JP.encode(&ja).0.into_owned()),
+            (encoding_rs::ISO_2022_JP, encoding_rs::ISO_2022_JP.encode(&ja).0.into_owned()),
+            (encoding_rs::WINDOWS_1252, encoding_rs::WINDOWS_1252.encode(&latin).0.into_owned()),
+            (encoding_rs::UTF_8, latin.as_bytes().to_vec()),
+            (encoding_rs::SHIFT_JIS, broken),
+        ];
+        for (enc, bytes) in cases {
+            assert!(bytes.len() >= EXACT_DECODE_BYTES, "{} case too small", enc.name());
+            let (ours, our_errors) = decode_with(enc, &bytes);
+            let (theirs, their_errors) = enc.decode_without_bom_handling(&bytes);
+            assert_eq!(ours, theirs, "{}", enc.name());
+            assert_eq!(our_errors, their_errors, "{}", enc.name());
+            // Exactly sized: no worst-case reserve left behind.
+            if let Cow::Owned(s) = &ours {
+                assert_eq!(s.capacity(), s.len(), "{}", enc.name());
+            }
+        }
+    }
+
     use super::*;
 
     fn enc(text: &str, e: &'static Encoding) -> Vec<u8> {

@@ -47,6 +47,8 @@ pub fn report(r: &Report, lang: Lang, source: Option<&str>) -> Value {
         "message_id": f.message_id,
         "date": { "unix": f.date, "raw": f.date_raw },
         "mailer": f.mailer,
+        "list_id": f.list_id,
+        "list_unsubscribe": f.list_unsubscribe,
         "origin": f.origin,
         "hops": f.hops,
         "transit_secs": f.transit_secs,
