@@ -54,31 +54,37 @@ pub fn fingerprint_bytes(html: &[u8]) -> Option<String> {
     Some(format!("h1:{hex}"))
 }
 
-fn name_at(bytes: &[u8], mut i: usize) -> (String, usize) {
+/// Read the tag or attribute name at `i` into `out` (lower-cased, at most `MAX_NAME` bytes); returns the index
+/// after the whole name. Names are ASCII by construction, so bytes map to chars one to one.
+fn name_at(bytes: &[u8], mut i: usize, out: &mut String) -> usize {
     let start = i;
     while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b':') {
         i += 1;
     }
     let end = i.min(start + MAX_NAME);
-    (String::from_utf8_lossy(&bytes[start..end]).to_ascii_lowercase(), i)
+    out.extend(bytes[start..end].iter().map(|c| char::from(c.to_ascii_lowercase())));
+    i
 }
 
 /// Tokens: `tag attr1 attr2` for start tags (attribute names sorted), `/tag` for end tags, handed to `emit`
-/// one by one (a reused buffer, no allocation per tag).
+/// one by one (reused buffers, no allocation per tag: this runs on every stored message).
 fn tag_tokens(b: &[u8], mut emit: impl FnMut(&str)) {
     let mut count = 0usize;
     let mut token = String::new();
-    let mut attrs: Vec<String> = Vec::new();
+    let mut name = String::new();
+    // Attribute names of the current tag, as ranges into `attr_buf`.
+    let mut attr_buf = String::new();
+    let mut attrs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() && count < MAX_TAGS {
-        let Some(off) = memchr_lt(&b[i..]) else { break };
+        let Some(off) = memchr::memchr(b'<', &b[i..]) else { break };
         i += off + 1;
         if b[i..].starts_with(b"!--") {
             i = find(b, i + 3, b"-->").map_or(b.len(), |e| e + 3);
             continue;
         }
         if i < b.len() && (b[i] == b'!' || b[i] == b'?') {
-            i = find(b, i, b">").map_or(b.len(), |e| e + 1);
+            i = find_byte(b, i, b'>').map_or(b.len(), |e| e + 1);
             continue;
         }
         let closing = i < b.len() && b[i] == b'/';
@@ -88,25 +94,29 @@ fn tag_tokens(b: &[u8], mut emit: impl FnMut(&str)) {
         if i >= b.len() || !b[i].is_ascii_alphabetic() {
             continue;
         }
-        let (name, after) = name_at(b, i);
-        i = after;
+        name.clear();
+        i = name_at(b, i, &mut name);
         count += 1;
         if closing {
             token.clear();
             token.push('/');
             token.push_str(&name);
             emit(&token);
-            i = find(b, i, b">").map_or(b.len(), |e| e + 1);
+            i = find_byte(b, i, b'>').map_or(b.len(), |e| e + 1);
             continue;
         }
         // Attributes: names only, values skipped (quoted or not).
+        attr_buf.clear();
         attrs.clear();
         while i < b.len() && b[i] != b'>' {
             let c = b[i];
             if c.is_ascii_alphabetic() {
-                let (a, after) = name_at(b, i);
-                if attrs.len() < MAX_ATTRS && !a.is_empty() {
-                    attrs.push(a);
+                let from = attr_buf.len();
+                let after = name_at(b, i, &mut attr_buf);
+                if attrs.len() < MAX_ATTRS && attr_buf.len() > from {
+                    attrs.push((from, attr_buf.len()));
+                } else {
+                    attr_buf.truncate(from);
                 }
                 i = after.max(i + 1);
                 // Skip `= value`.
@@ -119,8 +129,7 @@ fn tag_tokens(b: &[u8], mut emit: impl FnMut(&str)) {
                         i += 1;
                     }
                     if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
-                        let q = [b[i]];
-                        i = find(b, i + 1, &q).map_or(b.len(), |e| e + 1);
+                        i = find_byte(b, i + 1, b[i]).map_or(b.len(), |e| e + 1);
                     } else {
                         while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
                             i += 1;
@@ -131,20 +140,19 @@ fn tag_tokens(b: &[u8], mut emit: impl FnMut(&str)) {
                 i += 1;
             }
         }
-        attrs.sort();
-        attrs.dedup();
-        let raw_text = RAW_TEXT.contains(&name.as_str());
+        let attr = |r: &(usize, usize)| attr_buf.get(r.0..r.1).unwrap_or("");
+        attrs.sort_by(|x, y| attr(x).cmp(attr(y)));
+        attrs.dedup_by(|x, y| attr(x) == attr(y));
         token.clear();
         token.push_str(&name);
         for a in &attrs {
             token.push(' ');
-            token.push_str(a);
+            token.push_str(attr(a));
         }
         emit(&token);
-        if raw_text {
+        if RAW_TEXT.contains(&name.as_str()) {
             // Jump to `</name`; its end tag is then read as usual.
-            let close = format!("</{name}");
-            i = find_ci(b, i, close.as_bytes()).unwrap_or(b.len());
+            i = find_end_tag(b, i, name.as_bytes()).unwrap_or(b.len());
         }
     }
 }
@@ -157,7 +165,7 @@ fn lines(b: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
             return None;
         }
         let start = pos;
-        let end = b[pos..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| pos + i);
+        let end = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |i| pos + i);
         pos = end + 1;
         let line = &b[start..end];
         Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
@@ -219,7 +227,7 @@ pub fn html_parts(raw: &[u8]) -> Vec<Cow<'_, [u8]>> {
         if header_value(block, b"content-disposition").is_some_and(|d| d.trim_start().starts_with("attachment")) {
             continue;
         }
-        let body_start = body_off + rest[body_off..].iter().position(|&c| c == b'\n').map_or(0, |i| i + 1);
+        let body_start = body_off + memchr::memchr(b'\n', &rest[body_off..]).map_or(0, |i| i + 1);
         let body = &rest[body_start.min(rest.len())..];
         // The body runs to the next boundary line (for the top-level block of a single-part message: to the end).
         let end = if n == 0 && starts.len() == 1 {
@@ -241,22 +249,28 @@ pub fn html_parts(raw: &[u8]) -> Vec<Cow<'_, [u8]>> {
     out
 }
 
-fn memchr_lt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'<')
-}
-
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     if from >= b.len() || needle.is_empty() {
         return None;
     }
-    b[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    memchr::memmem::find(&b[from..], needle).map(|p| p + from)
 }
 
-fn find_ci(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    if from >= b.len() || needle.is_empty() {
-        return None;
+fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
+    memchr::memchr(needle, b.get(from..)?).map(|p| p + from)
+}
+
+/// The first `</name` (name compared ignoring ASCII case) at or after `from`.
+fn find_end_tag(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while let Some(at) = find_byte(b, i, b'<') {
+        let rest = &b[at + 1..];
+        if rest.first() == Some(&b'/') && rest.get(1..=name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+            return Some(at);
+        }
+        i = at + 1;
     }
-    b[from..].windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
+    None
 }
 
 #[cfg(test)]

@@ -498,34 +498,6 @@ pub fn header_bytes_to_text(bytes: &[u8]) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn large_text_decodes_exactly_like_the_one_call_decoder() {
-        let ja = "お客様のアカウントは停止されました。ｶｰﾄﾞ情報を更新してください。abc\r\n".repeat(20_000);
-        let latin = "Caro cliente, a sua conta está suspensa. Não perca o acesso.\r\n".repeat(30_000);
-        let mut broken = encoding_rs::SHIFT_JIS.encode(&ja).0.into_owned();
-        broken.extend_from_slice(b"\x81\xff tail \x82");
-        let cases: Vec<(&'static Encoding, Vec<u8>)> = vec![
-            (encoding_rs::SHIFT_JIS, encoding_rs::SHIFT_JIS.encode(&ja).0.into_owned()),
-            (encoding_rs::EUC_JP, encoding_rs::EUC_JP.encode(&ja).0.into_owned()),
-            (encoding_rs::ISO_2022_JP, encoding_rs::ISO_2022_JP.encode(&ja).0.into_owned()),
-            (encoding_rs::WINDOWS_1252, encoding_rs::WINDOWS_1252.encode(&latin).0.into_owned()),
-            (encoding_rs::UTF_8, latin.as_bytes().to_vec()),
-            (encoding_rs::SHIFT_JIS, broken),
-        ];
-        for (enc, bytes) in cases {
-            assert!(bytes.len() >= EXACT_DECODE_BYTES, "{} case too small", enc.name());
-            let (ours, our_errors) = decode_with(enc, &bytes);
-            let (theirs, their_errors) = enc.decode_without_bom_handling(&bytes);
-            assert_eq!(ours, theirs, "{}", enc.name());
-            assert_eq!(our_errors, their_errors, "{}", enc.name());
-            // Exactly sized: no worst-case reserve left behind.
-            if let Cow::Owned(s) = &ours {
-                assert_eq!(s.capacity(), s.len(), "{}", enc.name());
-            }
-        }
-    }
-
     use super::*;
 
     fn enc(text: &str, e: &'static Encoding) -> Vec<u8> {
@@ -694,6 +666,33 @@ mod tests {
         for e in [encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP] {
             let bytes = enc("【Amazon】お支払い方法の更新が必要です", e);
             assert_eq!(header_bytes_to_text(&bytes), "【Amazon】お支払い方法の更新が必要です", "{}", e.name());
+        }
+    }
+
+    #[test]
+    fn large_text_decodes_exactly_like_the_one_call_decoder() {
+        let ja = "お客様のアカウントは停止されました。ｶｰﾄﾞ情報を更新してください。abc\r\n".repeat(20_000);
+        let latin = "Caro cliente, a sua conta está suspensa. Não perca o acesso.\r\n".repeat(30_000);
+        let mut broken = encoding_rs::SHIFT_JIS.encode(&ja).0.into_owned();
+        broken.extend_from_slice(b"\x81\xff tail \x82");
+        let cases: Vec<(&'static Encoding, Vec<u8>)> = vec![
+            (encoding_rs::SHIFT_JIS, encoding_rs::SHIFT_JIS.encode(&ja).0.into_owned()),
+            (encoding_rs::EUC_JP, encoding_rs::EUC_JP.encode(&ja).0.into_owned()),
+            (encoding_rs::ISO_2022_JP, encoding_rs::ISO_2022_JP.encode(&ja).0.into_owned()),
+            (encoding_rs::WINDOWS_1252, encoding_rs::WINDOWS_1252.encode(&latin).0.into_owned()),
+            (encoding_rs::UTF_8, latin.as_bytes().to_vec()),
+            (encoding_rs::SHIFT_JIS, broken),
+        ];
+        for (enc, bytes) in cases {
+            assert!(bytes.len() >= EXACT_DECODE_BYTES, "{} case too small", enc.name());
+            let (ours, our_errors) = decode_with(enc, &bytes);
+            let (theirs, their_errors) = enc.decode_without_bom_handling(&bytes);
+            assert_eq!(ours, theirs, "{}", enc.name());
+            assert_eq!(our_errors, their_errors, "{}", enc.name());
+            // Exactly sized: no worst-case reserve left behind.
+            if let Cow::Owned(s) = &ours {
+                assert_eq!(s.capacity(), s.len(), "{}", enc.name());
+            }
         }
     }
 }

@@ -931,25 +931,29 @@ pub fn decode_bytes(bytes: &[u8]) -> Cow<'_, str> {
     decode::header_bytes_to_text(bytes)
 }
 
-/// Remove header folding (CRLF / LF followed by white space).
+/// Remove header folding (CRLF / LF followed by white space): each line break with the blanks after it
+/// becomes one space; a line break without blanks after it is dropped. Runs for every header read, so it
+/// copies the text between line breaks in slices (memchr) rather than char by char.
 pub fn unfold(s: &str) -> String {
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' || c == '\n' {
-            while matches!(chars.peek(), Some('\r' | '\n')) {
-                chars.next();
-            }
-            if matches!(chars.peek(), Some(' ' | '\t')) {
-                out.push(' ');
-                while matches!(chars.peek(), Some(' ' | '\t')) {
-                    chars.next();
-                }
-            }
-            continue;
+    let mut i = 0usize;
+    while let Some(off) = memchr::memchr2(b'\r', b'\n', b.get(i..).unwrap_or_default()) {
+        let brk = i + off;
+        out.push_str(s.get(i..brk).unwrap_or_default());
+        let mut j = brk;
+        while matches!(b.get(j), Some(b'\r' | b'\n')) {
+            j += 1;
         }
-        out.push(c);
+        if matches!(b.get(j), Some(b' ' | b'\t')) {
+            out.push(' ');
+            while matches!(b.get(j), Some(b' ' | b'\t')) {
+                j += 1;
+            }
+        }
+        i = j;
     }
+    out.push_str(s.get(i..).unwrap_or_default());
     out
 }
 

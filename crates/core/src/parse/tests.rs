@@ -93,6 +93,38 @@ fn reads_basic_headers() {
 #[test]
 fn unfolds() {
     assert_eq!(unfold("a\r\n\tb\n c"), "a b c");
+    assert_eq!(unfold("a\r\nb"), "ab");
+    assert_eq!(unfold("件名\r\n \t\r\n\tです\r\n"), "件名  です");
+    assert_eq!(unfold(""), "");
+}
+
+/// The char-by-char definition of unfolding, which `unfold` must match on any input.
+fn unfold_reference(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' || c == '\n' {
+            while matches!(chars.peek(), Some('\r' | '\n')) {
+                chars.next();
+            }
+            if matches!(chars.peek(), Some(' ' | '\t')) {
+                out.push(' ');
+                while matches!(chars.peek(), Some(' ' | '\t')) {
+                    chars.next();
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+proptest::proptest! {
+    #[test]
+    fn unfold_matches_its_definition(s in "[a\r\n \té日]{0,40}") {
+        proptest::prop_assert_eq!(unfold(&s), unfold_reference(&s));
+    }
 }
 
 #[test]

@@ -236,8 +236,10 @@ fn domain_block(d: &DomainIntel, lang: Lang, s: &mut dyn Sink) {
         if !dns.mx.is_empty() {
             s.sub(&format!("MX: {}", dns.mx.join(", ")));
         }
-        s.sub(&format!("SPF: {}", dns.spf.as_deref().unwrap_or(t(lang, "intel.none"))));
-        s.sub(&format!("DMARC: {}", dns.dmarc.as_deref().unwrap_or(t(lang, "intel.none"))));
+        // With no trustworthy DNS answer, a missing record is unknown, never "none".
+        let absent = if dns.status == "unknown" { t(lang, "intel.unknown") } else { t(lang, "intel.none") };
+        s.sub(&format!("SPF: {}", dns.spf.as_deref().unwrap_or(absent)));
+        s.sub(&format!("DMARC: {}", dns.dmarc.as_deref().unwrap_or(absent)));
     }
 }
 
