@@ -18,6 +18,9 @@ Cases:
   text_html_7bit    one text/html body with paragraphs and links
   text_html_base64  the same HTML, base64-encoded
   attachment        a short text body and a 25 MiB base64 application/octet-stream attachment
+  ja_shift_jis      Japanese text/plain in raw 8-bit Shift_JIS (charset=shift_jis)
+  ja_iso2022jp      the same Japanese text in ISO-2022-JP (7bit, the usual Japanese mail encoding)
+  latin1_no_charset Portuguese text in raw 8-bit Latin-1 with no charset (decoded again by parse/decode.rs)
 """
 
 import base64
@@ -98,6 +101,23 @@ def main() -> None:
         + "\r\n--b1--"
     )
     write(dir_, "attachment", 'Content-Type: multipart/mixed; boundary="b1"\r\n', body)
+    ja_line = "お客様のアカウントは一時的に停止されました。以下のリンクからご確認ください。https://example.net/login\r\n"
+    ja = ja_line * (SIZE // len(ja_line.encode("shift_jis")))
+    for name, label, cte, codec in [
+        ("ja_shift_jis", "shift_jis", "8bit", "shift_jis"),
+        ("ja_iso2022jp", "iso-2022-jp", "7bit", "iso2022_jp"),
+    ]:
+        data = ja.encode(codec)[: SIZE - 1024]
+        msg = HEADERS.format(name=name).encode() + (
+            f"Content-Type: text/plain; charset={label}\r\nContent-Transfer-Encoding: {cte}\r\n\r\n"
+        ).encode() + data
+        with open(os.path.join(dir_, name + ".eml"), "wb") as f:
+            f.write(msg)
+    pt_line = "Caro cliente, a sua conta está suspensa. Não perca o acesso: https://example.net/x\r\n"
+    pt = (pt_line * (SIZE // len(pt_line) + 1)).encode("latin-1")[: SIZE - 1024]
+    msg = HEADERS.format(name="latin1_no_charset").encode() + b"Content-Type: text/plain\r\n\r\n" + pt
+    with open(os.path.join(dir_, "latin1_no_charset.eml"), "wb") as f:
+        f.write(msg)
 
 
 if __name__ == "__main__":

@@ -177,8 +177,10 @@ pub trait Store: Send + Sync {
     /// findings, which may change the verdict) and save it, all in one transaction. `raw` is the message as
     /// analysed (hashed always, kept when `opts.keep_raw`).
     fn record(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Recorded>;
-    /// As `record`, into the open group transaction: atomic per analysis, durable only when its group is.
-    /// Later analyses of the same group are correlated with it.
+    /// As `record`, into the open group transaction: durable only when its group is. Later analyses of the
+    /// same group are correlated with it. On error this analysis is not stored, and an implementation may fail
+    /// the whole open group (SQLite does, rather than pay for a savepoint per analysis): `group_status` then
+    /// says `Failed` for the others.
     fn record_deferred(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred>;
     /// Commit the open group now (end of a batch; idle input).
     fn commit(&self) -> Result<()>;

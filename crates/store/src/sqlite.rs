@@ -1,7 +1,8 @@
 //! The embedded store: one SQLite file (bundled SQLite, extension loading not compiled in).
 //!
 //! Durability: WAL journal, `synchronous = NORMAL`. `record` is one IMMEDIATE transaction; a batch uses group
-//! commit instead (`record_deferred`): analyses go into one open transaction, each in its own savepoint, and
+//! commit instead (`record_deferred`): analyses go into one open transaction (no savepoint each: a failed
+//! write fails its whole group, whose analyses are then reported as not stored), and
 //! the group is committed every `GROUP_MAX` analyses or `GROUP_MAX_AGE`, whichever comes first (a commit per
 //! message made the store cost more than the analysis). An analysis is durable once its group is committed:
 //! the caller learns it from `group_status` and only then says "stored". A committed group is in the WAL and
@@ -334,17 +335,32 @@ impl SqliteStore {
     /// Commit the open group, if any, with the lock held. A failed commit rolls the group back and is
     /// remembered so that `group_status` reports its analyses as not stored.
     fn commit_locked(&self, inner: &mut Inner) -> Result<()> {
-        let Some(g) = inner.group.take() else { return Ok(()) };
-        let res = inner.conn.execute_batch("COMMIT").map_err(db_err);
-        if let Err(e) = &res {
-            let _ = inner.conn.execute_batch("ROLLBACK");
-            inner.failed.push((g.id, e.to_string()));
-            if inner.failed.len() > FAILED_KEPT {
-                inner.failed.remove(0);
+        let Some(g) = inner.group.as_ref() else { return Ok(()) };
+        let id = g.id;
+        match inner.conn.prepare_cached("COMMIT").and_then(|mut st| st.execute([])) {
+            Ok(_) => {
+                inner.group = None;
+                self.settled.store(id, Ordering::Release);
+                Ok(())
+            }
+            Err(e) => {
+                let e = db_err(e);
+                self.fail_locked(inner, &e);
+                Err(e)
             }
         }
+    }
+
+    /// Roll the open group back and remember it as failed: `group_status` then reports its analyses as not
+    /// stored.
+    fn fail_locked(&self, inner: &mut Inner, e: &StoreError) {
+        let Some(g) = inner.group.take() else { return };
+        let _ = inner.conn.execute_batch("ROLLBACK");
+        inner.failed.push((g.id, e.to_string()));
+        if inner.failed.len() > FAILED_KEPT {
+            inner.failed.remove(0);
+        }
         self.settled.store(g.id, Ordering::Release);
-        res
     }
 
     /// Earlier analyses sharing the indicators. Two steps, both on indexes: the newest analysis ids per value
@@ -395,8 +411,7 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Record into the open group (opening one if needed), in a savepoint of its own: an error undoes this
-    /// analysis only. Hashing and indicator extraction happen before the lock is taken.
+    /// Record into the open group (opening one if needed). An error rolls the group back (see below). Hashing and indicator extraction happen before the lock is taken.
     fn record_in_group(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
         let now = opts.now.unwrap_or_else(crate::now_secs);
         let kb = phishlens_core::brands::builtin();
@@ -414,27 +429,29 @@ impl SqliteStore {
             let _ = self.commit_locked(&mut inner);
         }
         if inner.group.is_none() {
-            inner.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_err)?;
+            inner.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut st| st.execute([])).map_err(db_err)?;
             let id = inner.next_group;
             inner.next_group += 1;
             inner.group = Some(Group { id, started: Instant::now(), records: 0 });
         }
         let group = inner.group.as_ref().map_or(0, |g| g.id);
-        // Savepoint statements are cached: parsing them per analysis showed in the profile.
-        let conn = &inner.conn;
-        let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map(|_| ());
-        run("SAVEPOINT record").map_err(db_err)?;
-        let res = match write(conn, raw, report, opts, now, &sha256, &inds) {
-            Ok(rec) => run("RELEASE record").map(|()| rec).map_err(db_err),
-            Err(e) => {
-                let _ = run("ROLLBACK TO record").and_then(|()| run("RELEASE record"));
-                Err(db_err(e))
+        // No savepoint per analysis: SQLite copies every page a savepoint touches first into a sub-journal
+        // (the random pages of the indicator index, ~25 pages per analysis), a sixth of the store's cost. A
+        // failed write instead rolls the whole group back and marks it failed: its other analyses are then
+        // reported as not stored, which is true. (Write errors are I/O errors; the commit would fail too.)
+        match write(&inner.conn, raw, report, opts, now, &sha256, &inds) {
+            Ok(recorded) => {
+                if let Some(g) = inner.group.as_mut() {
+                    g.records += 1;
+                }
+                Ok(Deferred { recorded, group })
             }
-        };
-        if let Some(g) = inner.group.as_mut() {
-            g.records += 1;
+            Err(e) => {
+                let e = db_err(e);
+                self.fail_locked(&mut inner, &e);
+                Err(e)
+            }
         }
-        res.map(|recorded| Deferred { recorded, group })
     }
 }
 
@@ -443,7 +460,7 @@ pub fn message_hashes(raw: &[u8]) -> (String, String) {
     (hex(&sha1::Sha1::digest(raw)), hex(&md5::Md5::digest(raw)))
 }
 
-/// Correlate and insert one analysis (inside the caller's savepoint).
+/// Correlate and insert one analysis (inside the caller's group transaction).
 #[allow(clippy::too_many_arguments)]
 fn write(
     tx: &Connection,

@@ -25,6 +25,10 @@ const HITS_PER_CATEGORY: usize = 4;
 const MAX_HITS: usize = 24;
 /// Body bytes searched for disguised letters.
 const DISGUISE_SCAN_BYTES: usize = 16 << 10;
+/// Visible text (chars) beyond which pressure phrases no longer count (see `check`).
+const LONG_TEXT_CHARS: usize = 5000;
+/// Categories that pressure the reader or ask for something, as opposed to lures.
+const PRESSURE_CATEGORIES: &[&str] = &["deadline", "threat", "payment", "credential"];
 /// Category of the pseudo lexicon hit that records disguised letters in the body.
 pub const DISGUISED: &str = "disguised";
 
@@ -164,6 +168,9 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
             Evidence::body("text", &h.excerpt)
         }
     };
+    // In a long text (an article, a digest) these phrases are reported speech, not pressure on the reader:
+    // phishing keeps its message short. The lures below count at any length.
+    let long_text = facts.content.text_chars > LONG_TEXT_CHARS;
     for (cat, id) in [
         ("deadline", "content.deadline"),
         ("threat", "content.threat"),
@@ -176,7 +183,7 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
         ("health_lure", "content.health_lure"),
         ("offer_lure", "content.offer_lure"),
     ] {
-        if of(cat).next().is_none() {
+        if of(cat).next().is_none() || (long_text && PRESSURE_CATEGORIES.contains(&cat)) {
             continue;
         }
         let mut f = Finding::new(id).param("terms", terms(cat));
@@ -195,7 +202,7 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
     }
     let pressure: Vec<&LexiconHit> = of("deadline").chain(of("threat")).collect();
     let request: Vec<&LexiconHit> = of("payment").chain(of("credential")).collect();
-    if let (Some(p), Some(r)) = (pressure.first(), request.first()) {
+    if let (Some(p), Some(r), false) = (pressure.first(), request.first(), long_text) {
         out.push(
             Finding::new("content.pressure_with_request")
                 .param("pressure", p.term.clone())

@@ -595,7 +595,7 @@ const SOCIAL_DOMAINS: &[&str] = &[
 /// mail and says so in its headers. A formatted mail that does neither was sent by someone who does not run the
 /// site it promotes: the shape of phishing and of spam runs from throw-away domains. Bounces quote other
 /// people's mail and are left out.
-fn check_offsite_links(facts: &Facts, f: &mut Findings) {
+fn check_offsite_links(facts: &Facts, cfg: &Config, f: &mut Findings) {
     // A button in an attached PDF is a formatted call to action too.
     let formatted =
         facts.content.has_html || facts.links.iter().any(|l| l.sources.contains(&LinkSource::PdfAttachment));
@@ -608,11 +608,21 @@ fn check_offsite_links(facts: &Facts, f: &mut Findings) {
     if local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster") {
         return;
     }
-    let Some(sender_reg) = from.domain.as_deref().and_then(domain::registrable) else { return };
+    let Some(sender_host) = from.domain.as_deref().map(domain::normalize_host) else { return };
+    let Some(sender_reg) = domain::registrable(&sender_host) else { return };
+    let idx = crate::brands::kb(cfg).index();
+    let sender_brands: Vec<usize> = idx.owners_of_host(&sender_host).into_iter().map(|(b, _, _)| b).collect();
     let mut offsite: Vec<&crate::model::Link> = Vec::new();
     for l in facts.links.iter().filter(|l| is_clickable(l) && !l.host.is_empty()).take(500) {
         let reg = l.registrable.as_deref().unwrap_or(&l.host);
-        if reg == sender_reg {
+        // The sender's own site: the same domain, the sender's name under its mail provider's domain
+        // (mediaunspun.imakenews.net linking to mediaunspun.com), or a sister domain of the same brand
+        // (hotmail.com and msn.com).
+        let name = reg.split('.').next().unwrap_or("");
+        let tenant = name.len() >= 4 && sender_host.split('.').any(|label| label == name);
+        let sister = !sender_brands.is_empty()
+            && idx.owners_of_host(&l.host).iter().any(|(b, _, _)| sender_brands.contains(b));
+        if reg == sender_reg || tenant || sister {
             return;
         }
         if !SOCIAL_DOMAINS.contains(&reg) {
@@ -633,7 +643,7 @@ fn check_offsite_links(facts: &Facts, f: &mut Findings) {
 }
 
 /// Link findings.
-pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
+pub fn check(facts: &Facts, cfg: &Config, out: &mut Vec<Finding>) {
     let mut f = Findings(BTreeMap::new());
     let sender_domain = facts.from.as_ref().and_then(|m| m.domain.as_deref()).unwrap_or("");
     for l in facts.links.iter().filter(|l| is_clickable(l)) {
@@ -705,6 +715,12 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
                     f.add("links.nonstandard_port", &[("host", host()), ("port", port)], ev());
                 }
                 TAG_REDIRECT_PARAM => {
+                    // The sender's own redirector (www.imakenews.com in mail from x.imakenews.net) is click
+                    // tracking, not a hidden destination.
+                    let name = l.registrable.as_deref().unwrap_or(&l.host).split('.').next().unwrap_or("");
+                    if name.len() >= 4 && sender_domain.split('.').any(|label| label.eq_ignore_ascii_case(name)) {
+                        continue;
+                    }
                     let target =
                         url::Url::parse(&l.url).ok().and_then(|u| signals::embedded_url(&u)).unwrap_or_default();
                     f.add("links.redirect_param", &[("host", host()), ("target", target)], ev());
@@ -746,7 +762,7 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
             f.add("links.image_host", &[("host", l.host.clone()), ("zone", zone.to_string())], Evidence::url(&l.url));
         }
     }
-    check_offsite_links(facts, &mut f);
+    check_offsite_links(facts, cfg, &mut f);
     let forms = &facts.content.forms;
     let asking: Vec<&Form> = forms.iter().filter(|x| form_collects_data(x, facts)).collect();
     if !asking.is_empty() {
