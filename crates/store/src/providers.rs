@@ -1,4 +1,10 @@
-//! The big shared providers (data/shared_providers.toml): domains whose values never link two analyses.
+//! Domains whose values never link two analyses: the big shared providers (data/shared_providers.toml), the
+//! popular legitimate sites (data/popular_domains.txt, the top 500) and the link redirectors of big companies
+//! (`redirectors` in shared_providers.toml).
+//!
+//! Why: "seen before" must not turn a legitimate mail into a false alarm because it links to nytimes.com or
+//! aka.ms like some earlier phishing mail did. Phishing kits copy genuine mails, footers and all, so what
+//! popular sites share says nothing about who sent a mail.
 
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -9,12 +15,18 @@ struct File {
     webmail: Vec<String>,
     mail_platforms: Vec<String>,
     cloud: Vec<String>,
+    /// Click trackers and short links of big companies (aka.ms, us.click.yahoo.com): their URLs lead to the
+    /// company's own pages and are copied into kits with the rest of a genuine mail, so even an exact URL
+    /// links nothing.
+    #[serde(default)]
+    redirectors: Vec<String>,
 }
 
 struct Lists {
     all: HashSet<String>,
     mail: HashSet<String>,
     webmail: HashSet<String>,
+    redirectors: HashSet<String>,
 }
 
 static SHARED: LazyLock<Lists> = LazyLock::new(|| {
@@ -25,7 +37,16 @@ static SHARED: LazyLock<Lists> = LazyLock::new(|| {
     let (webmail, platforms, cloud) = (lower(f.webmail), lower(f.mail_platforms), lower(f.cloud));
     let mail: HashSet<String> = webmail.iter().chain(platforms.iter()).cloned().collect();
     let all = mail.iter().cloned().chain(cloud).collect();
-    Lists { all, mail, webmail: webmail.into_iter().collect() }
+    Lists { all, mail, webmail: webmail.into_iter().collect(), redirectors: lower(f.redirectors).into_iter().collect() }
+});
+
+/// Registrable domains of popular legitimate sites (one a line, `#` comments).
+static POPULAR: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../data/popular_domains.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
 });
 
 fn under(set: &HashSet<String>, host: &str) -> bool {
@@ -59,9 +80,48 @@ pub fn is_shared(host: &str) -> bool {
     under(&SHARED.all, host)
 }
 
+/// True when `host`'s registrable domain is a popular legitimate site (news.bbc.co.uk, us.click.yahoo.com). By
+/// registrable domain, not by suffix, so that a user's site under a hosting suffix (x.blogspot.com) is not.
+pub fn is_popular(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    if POPULAR.contains(host) {
+        return true;
+    }
+    phishlens_core::domain::registrable(host).is_some_and(|r| POPULAR.contains(r.as_str()))
+}
+
+/// True when `host` is (under) a big company's link redirector: even its exact URLs link nothing.
+pub fn is_redirector(host: &str) -> bool {
+    under(&SHARED.redirectors, host)
+}
+
+/// A value under any of these never links two analyses by itself.
+pub fn is_common(host: &str) -> bool {
+    is_shared(host) || is_popular(host) || is_redirector(host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn popular_sites_and_redirectors() {
+        for h in ["nytimes.com", "news.bbc.co.uk", "us.click.yahoo.com", "www.cnet.com", "t.co"] {
+            assert!(is_popular(h), "{h}");
+            assert!(is_common(h), "{h}");
+        }
+        for h in ["aka.ms", "us.click.yahoo.com", "go.microsoft.com"] {
+            assert!(is_redirector(h), "{h}");
+        }
+        // Users' sites under a hosting provider, and unknown sites, are not popular.
+        for h in ["evil.blogspot.com", "foo.sakura.ne.jp", "3-137-150-20.cprapid.com", "dury.agency", "xent.com"] {
+            assert!(!is_popular(h), "{h}");
+        }
+        // Every line is a registrable domain (the file says it is reduced to them).
+        for d in POPULAR.iter() {
+            assert_eq!(phishlens_core::domain::registrable(d).as_deref(), Some(*d), "not registrable: {d}");
+        }
+    }
 
     #[test]
     fn shared_providers_and_their_subdomains() {
