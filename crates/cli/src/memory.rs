@@ -491,10 +491,16 @@ pub fn show(args: ShowArgs, cfg: &Config, color: bool) -> Result<ExitCode, Strin
     };
     let mut report = phishlens_core::analyze(&raw, cfg);
     report.seen_before = stored_seen_before(&stored.report);
-    let mem = stored_memory_findings(&stored.report);
-    if !mem.is_empty() {
-        report.add_findings(mem);
-    }
+    // Capped as when they were recorded (memory alone never makes a mail "phishing").
+    // The cap they were recorded with is what they weighed then (their stored weights).
+    let stored_cap: f64 = stored.report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["id"].as_str().is_some_and(|id| id.starts_with("memory.")))
+        .filter_map(|f| f["weight"].as_f64())
+        .sum();
+    phishlens_store::correlate::add_memory_findings(&mut report, stored_memory_findings(&stored.report), stored_cap);
     if report.verdict.as_str() != stored.row.verdict {
         eprintln!(
             "phishlens: #{} re-analysed with the current rules: {} (stored: {})",

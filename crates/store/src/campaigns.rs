@@ -137,7 +137,8 @@ pub fn cluster(rows: Vec<AnalysisRow>, inds: &[IndicatorRow], opts: &CampaignOpt
         }
         for (n, &x) in members.iter().enumerate() {
             for &y in &members[n + 1..] {
-                if x == y || (!rows[x].flagged() && !rows[y].flagged()) {
+                // Flagged by their own evidence: a mail flagged only through memory links nothing (see correlate).
+                if x == y || (!rows[x].base_flagged() && !rows[y].base_flagged()) {
                     continue;
                 }
                 let key = (x.min(y), x.max(y));
@@ -270,6 +271,7 @@ mod tests {
             subject: None,
             verdict: verdict.into(),
             score: 0.0,
+            base_verdict: verdict.into(),
             brands: vec!["kagoya".into()],
             superseded: false,
             has_raw: false,

@@ -6,8 +6,10 @@
 
 use crate::AnalysisRow;
 use crate::indicators::Kind;
+use phishlens_core::catalog::CATALOG;
 use phishlens_core::finding::{Evidence, EvidenceKind, Finding};
 use phishlens_core::model::{SeenBefore, SharedIndicator};
+use phishlens_core::{Report, Verdict};
 use std::collections::BTreeMap;
 
 /// An earlier analysis is "seen before" only when the shared indicators weigh at least this much: a shared
@@ -35,6 +37,8 @@ type Shared = (Kind, String, f64);
 pub struct Seen {
     pub entry: SeenBefore,
     pub flagged: bool,
+    /// Phishing by its own evidence (base verdict), not merely suspicious: sets how much memory may weigh.
+    pub base_phishing: bool,
     /// Linked as campaigns link (`campaigns::is_link` at `LINK_STRENGTH`): only then does the earlier analysis
     /// become evidence (a finding); a weaker match is listed in "seen before" only.
     pub linked: bool,
@@ -45,12 +49,15 @@ pub struct Seen {
 pub const LINK_STRENGTH: f64 = 4.0;
 
 /// Group matches by earlier analysis, sum their weights, keep those at or above `SEEN_MIN_STRENGTH`.
-/// A pair is linked only when at least one side is flagged: two clean mails that share a template (every
-/// genuine Amazon notice does) are not a campaign.
+/// A pair is linked only when at least one side is flagged by its own evidence (`current_flagged` is the
+/// current mail's base verdict, without memory findings; the earlier side's is its stored base verdict): two
+/// clean mails that share a template (every genuine Amazon notice does) are not a campaign, and a mail that was
+/// flagged only because it resembled an earlier one passes nothing on. Otherwise one misjudged newsletter made
+/// its next sibling "phishing" through memory alone, that one the next, and so on down the whole list.
 pub fn seen_before(matches: Vec<Match>, current_flagged: bool) -> Vec<Seen> {
     let mut by_id: BTreeMap<i64, (AnalysisRow, Vec<Shared>)> = BTreeMap::new();
     for m in matches {
-        if m.weight <= 0.0 || (!current_flagged && !m.earlier.flagged()) {
+        if m.weight <= 0.0 || (!current_flagged && !m.earlier.base_flagged()) {
             continue;
         }
         let e = by_id.entry(m.earlier.id).or_insert_with(|| (m.earlier.clone(), Vec::new()));
@@ -82,7 +89,13 @@ pub fn seen_before(matches: Vec<Match>, current_flagged: bool) -> Vec<Seen> {
                     .collect(),
                 strength,
             };
-            Some(Seen { entry, flagged: row.flagged(), linked, kinds })
+            Some(Seen {
+                entry,
+                flagged: row.base_flagged(),
+                base_phishing: row.base_verdict == "phishing",
+                linked,
+                kinds,
+            })
         })
         .collect();
     out.sort_by(|a, b| {
@@ -162,7 +175,7 @@ fn evidence_for(kind: Kind, value: &str, earlier: &SeenBefore) -> Evidence {
     )
 }
 
-/// Findings for the shared indicators of flagged earlier analyses linked as campaigns link (a value shared
+/// Findings for the shared indicators of earlier analyses flagged by their own evidence (base verdict) linked as campaigns link (a value shared
 /// only with clean mail, or a weak match, is listed in "seen before" but is no evidence of phishing). One finding per id: the strongest (then newest)
 /// earlier analysis is named; every earlier analysis sharing it is evidence, and counted.
 pub fn findings(seen: &[Seen]) -> Vec<Finding> {
@@ -212,6 +225,81 @@ pub fn findings(seen: &[Seen]) -> Vec<Finding> {
     out
 }
 
+/// The verdict a score earns, by the catalog's thresholds (as the judge does).
+pub fn verdict_for(score: f64) -> Verdict {
+    let t = &CATALOG.thresholds;
+    if score >= t.phishing {
+        Verdict::Phishing
+    } else if score >= t.suspicious {
+        Verdict::Suspicious
+    } else {
+        Verdict::Clean
+    }
+}
+
+/// The report's base score and verdict: from its own evidence, without `memory.*` findings. This is what
+/// decides whether a stored analysis may be pointed to by later memory findings.
+pub fn base_of(report: &Report) -> (f64, Verdict) {
+    let score: f64 =
+        report.findings.iter().filter(|f| !f.id.starts_with("memory.")).map(|f| f.weight).sum::<f64>() + 0.0;
+    let score = (score * 100.0).round() / 100.0;
+    (score, verdict_for(score))
+}
+
+/// The most all `memory.*` findings of one report may weigh together: the suspicious threshold. Resembling
+/// earlier phishing is reason to look twice ("looks like campaign X"), so it may make a clean mail suspicious;
+/// only the mail's own evidence can make it "phishing" (a clean mail scores below the suspicious threshold,
+/// plus at most this, stays below the phishing one as long as phishing >= 2 x suspicious).
+pub fn memory_cap() -> f64 {
+    CATALOG.thresholds.suspicious
+}
+
+/// The cap for findings that point to these earlier analyses. When none of the linked ones was phishing by its
+/// own evidence, only suspicious, half of `memory_cap()`: resembling a mail we were not sure about supports
+/// the mail's own evidence but cannot flag a clean mail by itself. (Measured: every legitimate mail that
+/// memory still flagged after the no-cascade rule resembled a newsletter that had been judged merely
+/// suspicious, e.g. one Lockergnome issue and its sponsors' links in every later issue.)
+pub fn memory_cap_for(seen: &[Seen]) -> f64 {
+    if seen.iter().any(|s| s.linked && s.flagged && s.base_phishing) { memory_cap() } else { memory_cap() / 2.0 }
+}
+
+/// Add memory findings to a report, then scale the memory findings' weights down so that together they weigh
+/// at most `cap` (at most `memory_cap()`), and recompute score and verdict. (The judge's `add_findings` fills
+/// weights from the catalog, so the cap is applied after it; the scaled weights are what is rendered and
+/// stored.)
+pub fn add_memory_findings(report: &mut Report, extra: Vec<Finding>, cap: f64) {
+    if extra.is_empty() {
+        return;
+    }
+    report.add_findings(extra);
+    cap_memory(report, cap);
+}
+
+/// Scale the `memory.*` weights of a report to `cap` (at most `memory_cap()`) in total; recompute score,
+/// verdict and order.
+pub fn cap_memory(report: &mut Report, cap: f64) {
+    let cap = cap.clamp(0.0, memory_cap());
+    let total: f64 = report.findings.iter().filter(|f| f.id.starts_with("memory.")).map(|f| f.weight).sum();
+    if total <= cap || total <= 0.0 {
+        return;
+    }
+    let factor = cap / total;
+    for f in report.findings.iter_mut().filter(|f| f.id.starts_with("memory.")) {
+        // Rounded down to 0.01 so that the scaled sum never exceeds the cap.
+        f.weight = (f.weight * factor * 100.0).floor() / 100.0;
+    }
+    report.findings.sort_by(|a, b| {
+        b.weight
+            .partial_cmp(&a.weight)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.id.cmp(&b.id))
+    });
+    let score: f64 = report.findings.iter().map(|f| f.weight).sum::<f64>() + 0.0;
+    report.score = (score * 100.0).round() / 100.0;
+    report.verdict = verdict_for(report.score);
+}
+
 /// The same bytes were analysed before: informational, no weight.
 pub fn same_message(earlier: &AnalysisRow) -> Finding {
     Finding::new("memory.same_message")
@@ -242,6 +330,7 @@ mod tests {
             subject: Some(subject.to_string()),
             verdict: verdict.to_string(),
             score: 9.0,
+            base_verdict: verdict.to_string(),
             brands: vec![],
             superseded: false,
             has_raw: true,
@@ -296,6 +385,59 @@ mod tests {
         assert_eq!(seen.len(), 1);
         assert!(!seen[0].linked);
         assert!(findings(&seen).is_empty());
+    }
+
+    #[test]
+    fn memory_only_flagged_analyses_are_not_pointed_to() {
+        // Flagged (suspicious) only because of memory findings: its base verdict is clean.
+        let mut echo = row(1, "suspicious", "Club news");
+        echo.base_verdict = "clean".into();
+        let host = m(Kind::LinkHost, "notes.club.test", &echo);
+        let ip = m(Kind::OriginIp, "192.0.2.9", &echo);
+        // A clean mail sharing its link host and IP: not seen before, no finding.
+        assert!(seen_before(vec![host.clone(), ip.clone()], false).is_empty());
+        // A flagged mail lists it (for the analyst) but gets no finding from it.
+        let seen = seen_before(vec![host, ip], true);
+        assert_eq!(seen.len(), 1);
+        assert!(findings(&seen).is_empty());
+        // Merely suspicious by its own evidence: memory pointing only to it weighs at most half the cap.
+        let unsure = row(2, "suspicious", "Lockergnome");
+        let seen = seen_before(
+            vec![m(Kind::LinkHost, "sponsor.test", &unsure), m(Kind::OriginIp, "192.0.2.1", &unsure)],
+            false,
+        );
+        assert!(!findings(&seen).is_empty());
+        assert_eq!(memory_cap_for(&seen), memory_cap() / 2.0);
+    }
+
+    #[test]
+    fn memory_findings_are_capped_at_the_suspicious_threshold() {
+        let mut r = phishlens_core::analyze(b"Subject: hi\r\n\r\nhello\r\n", &phishlens_core::Config::default());
+        assert_eq!(r.verdict, Verdict::Clean);
+        let base = r.score;
+        let a = row(1, "phishing", "x");
+        let seen = seen_before(
+            vec![
+                m(Kind::OriginIp, "192.0.2.9", &a),
+                m(Kind::LinkHost, "evil.test", &a),
+                m(Kind::Layout, "h1:ab", &a),
+                m(Kind::SenderDomain, "evil.test", &a),
+            ],
+            false,
+        );
+        let fs = findings(&seen);
+        let uncapped: f64 = fs.iter().map(|f| CATALOG.get(&f.id).map_or(0.0, |d| d.weight)).sum();
+        assert!(uncapped > memory_cap(), "{uncapped}");
+        let cap = memory_cap_for(&seen);
+        assert_eq!(cap, memory_cap());
+        add_memory_findings(&mut r, fs, cap);
+        let mem: f64 = r.findings.iter().filter(|f| f.id.starts_with("memory.")).map(|f| f.weight).sum();
+        assert!(mem <= memory_cap() + 1e-9 && mem > memory_cap() - 0.1, "{mem}");
+        assert_eq!(
+            r.verdict,
+            if base + mem >= CATALOG.thresholds.suspicious { Verdict::Suspicious } else { Verdict::Clean }
+        );
+        assert!((r.score - (base + mem)).abs() < 0.011, "{} vs {}", r.score, base + mem);
     }
 
     #[test]

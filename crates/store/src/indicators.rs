@@ -6,7 +6,7 @@
 //! they never link two mails by themselves.
 
 use crate::layout;
-use crate::providers::{is_mail_platform, is_shared};
+use crate::providers::{is_common, is_mail_platform, is_redirector, is_shared};
 use phishlens_core::brands::{BrandKb, DomainKind};
 use phishlens_core::domain;
 use phishlens_core::model::LinkSource;
@@ -159,8 +159,10 @@ fn brand_genuine(kb: &BrandKb, host: &str) -> bool {
     kb.index().owners_of_host(host).iter().any(|(_, kind, _)| *kind == DomainKind::Genuine)
 }
 
+/// Shared providers, popular legitimate sites (top 500) and big companies' redirectors link nothing: genuine
+/// mail and kits copied from it share them (a CNET newsletter and a spam both link to nytimes.com).
 fn benign_host(kb: &BrandKb, host: &str) -> bool {
-    is_shared(host) || brand_genuine(kb, host)
+    is_common(host) || brand_genuine(kb, host)
 }
 
 /// The origin network: /24 for IPv4, /48 for IPv6.
@@ -325,7 +327,7 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
         let benign = recipients.contains(&a)
             || forwarder_address(&a)
             || domain::address_domain(&a)
-                .is_some_and(|d| brand_genuine(kb, &d) || (is_shared(&d) && !crate::providers::is_webmail(&d)));
+                .is_some_and(|d| brand_genuine(kb, &d) || (is_common(&d) && !crate::providers::is_webmail(&d)));
         b.push(Kind::Email, &a, benign, None);
     }
 
@@ -355,7 +357,8 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
         // Form, one S3 object); on a brand's genuine site it is not.
         let shape = url_path_shape(&l.url);
         let specific_path = shape.as_ref().is_some_and(|s| s.len() >= 12);
-        let url_benign = brand_genuine(kb, &host) || (is_shared(&host) && !specific_path);
+        // A big company's redirector (aka.ms/..., us.click.yahoo.com/...) leads to its own pages whatever the path.
+        let url_benign = brand_genuine(kb, &host) || is_redirector(&host) || (benign_host(kb, &host) && !specific_path);
         b.push(Kind::Url, &l.url, url_benign, w_url);
         if l.ip.is_none()
             && let Some(p) = host_pattern(&host)

@@ -114,6 +114,9 @@ pub struct AnalysisRow {
     pub subject: Option<String>,
     pub verdict: String,
     pub score: f64,
+    /// The verdict from the message's own evidence, without `memory.*` findings. Only analyses flagged by it
+    /// may be pointed to by later "seen before" findings (no cascade through memory).
+    pub base_verdict: String,
     /// Brand ids the message claimed.
     pub brands: Vec<String>,
     /// A later analysis of the same message replaced this one (re-analysis).
@@ -124,6 +127,10 @@ pub struct AnalysisRow {
 impl AnalysisRow {
     pub fn flagged(&self) -> bool {
         self.verdict != "clean"
+    }
+    /// Flagged by its own evidence (base verdict), not only through resemblance to earlier analyses.
+    pub fn base_flagged(&self) -> bool {
+        self.base_verdict != "clean"
     }
     /// When the message was received if known, else when it was analysed.
     pub fn when(&self) -> i64 {

@@ -30,8 +30,11 @@ use std::time::{Duration, Instant};
 
 /// Migrations, in order. Index + 1 is the schema version they bring the database to. Never edit a released
 /// one: add the next.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_memory.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_memory.sql"),
+    include_str!("../migrations/0003_base_verdict.sql"),
+];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -148,6 +151,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         if version + 1 == 2 {
             fill_value_keys(&tx).map_err(db_err)?;
         }
+        if version + 1 == 3 {
+            fill_base_verdicts(&tx).map_err(db_err)?;
+        }
         tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1)).map_err(db_err)?;
         tx.commit().map_err(db_err)?;
     }
@@ -178,8 +184,54 @@ fn fill_value_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Migration 3's data step: base score and verdict of analyses written before they were stored. Recomputed from
+/// the stored findings (their weights as stored, memory.* left out) when the stored report has them; else the
+/// stored verdict is taken as the base one (assumed flagged by its own evidence: a missed link is better than a
+/// lost one).
+fn fill_base_verdicts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, f64, String, Option<String>)> = tx
+        .prepare(
+            "SELECT a.id, a.score, a.verdict, (SELECT json FROM reports r WHERE r.analysis_id = a.id) \
+             FROM analyses a WHERE a.base_verdict IS NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut up = tx.prepare("UPDATE analyses SET base_score = ?2, base_verdict = ?3 WHERE id = ?1")?;
+    for (id, score, verdict, json) in rows {
+        let (base_score, base_verdict) = match json.as_deref().and_then(base_from_document) {
+            // Only when the stored weights account for the stored score (older documents may list no findings
+            // or no weights at all).
+            Some((base, all)) if (all - score).abs() < 0.01 => {
+                (base, correlate::verdict_for(base).as_str().to_string())
+            }
+            _ => (score, verdict),
+        };
+        up.execute(params![id, base_score, base_verdict])?;
+    }
+    Ok(())
+}
+
+/// The base score of a stored report document (the stored weights of its findings other than memory.*) and
+/// the sum of all its weights; None when the document has no findings list (or is not JSON).
+fn base_from_document(json: &str) -> Option<(f64, f64)> {
+    let doc: serde_json::Value = serde_json::from_str(json).ok()?;
+    let findings = doc.get("findings")?.as_array()?;
+    let (mut base, mut all) = (0.0, 0.0);
+    for f in findings {
+        let id = f.get("id").and_then(serde_json::Value::as_str).unwrap_or("");
+        let w = f.get("weight").and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+        all += w;
+        if !id.starts_with("memory.") {
+            base += w;
+        }
+    }
+    let round = |x: f64| (x * 100.0).round() / 100.0 + 0.0;
+    Some((round(base), round(all)))
+}
+
 const ROW_COLUMNS: &str = "a.id, a.message_id, m.sha256, a.analysed_at, a.received_at, a.source, a.subject, a.verdict, \
-     a.score, a.brands, a.superseded, EXISTS (SELECT 1 FROM raws r WHERE r.message_id = m.id)";
+     a.score, a.brands, a.superseded, EXISTS (SELECT 1 FROM raws r WHERE r.message_id = m.id), \
+     coalesce(a.base_verdict, a.verdict)";
 
 fn analysis_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnalysisRow> {
     let brands: String = r.get(9)?;
@@ -196,6 +248,7 @@ fn analysis_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnalysisRow> {
         brands: brands.split(',').filter(|b| !b.is_empty()).map(str::to_string).collect(),
         superseded: r.get::<_, i64>(10)? != 0,
         has_raw: r.get::<_, i64>(11)? != 0,
+        base_verdict: r.get(12)?,
     })
 }
 
@@ -367,19 +420,30 @@ impl SqliteStore {
     /// (an index-only query), then the rows of the strongest candidates only.
     fn lookup(tx: &Connection, inds: &[Indicator], exclude_message: Option<i64>) -> rusqlite::Result<Vec<Match>> {
         let mut ids_stmt = tx.prepare_cached(
-            "SELECT analysis_id FROM indicators WHERE vkey = ?1 AND weight > 0 ORDER BY analysis_id DESC LIMIT ?2",
+            "SELECT i.analysis_id, coalesce(a.base_verdict, a.verdict) <> 'clean' FROM indicators i \
+             JOIN analyses a ON a.id = i.analysis_id WHERE i.vkey = ?1 AND i.weight > 0 \
+             ORDER BY i.analysis_id DESC LIMIT ?2",
         )?;
         let mut hits: Vec<(usize, i64)> = Vec::new();
         let mut strength: HashMap<i64, f64> = HashMap::new();
         let limit = i64::try_from(MATCHES_PER_VALUE + 1).unwrap_or(i64::MAX);
         for (n, ind) in inds.iter().enumerate().filter(|(_, i)| i.weight > 0.0) {
             let key = value_key(ind.kind.as_str(), &ind.value);
-            let ids: Vec<i64> =
-                ids_stmt.query_map(params![key, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let ids: Vec<(i64, bool)> = ids_stmt
+                .query_map(params![key, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
             if ids.len() > MATCHES_PER_VALUE {
                 continue;
             }
-            for id in ids {
+            // A value seen in more mail judged clean by its own evidence than in flagged mail is a legitimate
+            // sender's infrastructure (a newsletter's click tracker, a mailing list's server) that one of its
+            // mails was once misjudged on: it links nothing. Without this, every later sibling of one misjudged
+            // CNET newsletter resembled "earlier phishing".
+            let flagged = ids.iter().filter(|(_, f)| *f).count();
+            if ids.len() - flagged > flagged {
+                continue;
+            }
+            for (id, _) in ids {
                 hits.push((n, id));
                 *strength.entry(id).or_insert(0.0) += ind.weight;
             }
@@ -471,7 +535,11 @@ fn write(
     sha256: &str,
     inds: &[Indicator],
 ) -> rusqlite::Result<Recorded> {
-    let core_flagged = indicators::flagged(report.verdict);
+    // The base verdict: from the message's own evidence (the report has no memory findings yet; base_of leaves
+    // any out anyway). It decides whether this analysis may be pointed to later, and whether it links to
+    // earlier clean mail now.
+    let (base_score, base_verdict) = correlate::base_of(report);
+    let core_flagged = indicators::flagged(base_verdict);
     let existing: Option<i64> = tx
         .prepare_cached("SELECT id FROM messages WHERE sha256 = ?1")?
         .query_row(params![sha256], |r| r.get(0))
@@ -481,6 +549,7 @@ fn write(
         let matches = SqliteStore::lookup(tx, inds, existing)?;
         let seen = correlate::seen_before(matches, core_flagged);
         let mut extra = correlate::findings(&seen);
+        let cap = correlate::memory_cap_for(&seen);
         if let Some(mid) = existing {
             let sql = format!(
                 "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id \
@@ -492,9 +561,8 @@ fn write(
             }
         }
         report.seen_before = seen.into_iter().map(|s| s.entry).collect();
-        if !extra.is_empty() {
-            report.add_findings(extra);
-        }
+        // Capped: memory alone can make a clean mail suspicious, never phishing.
+        correlate::add_memory_findings(report, extra, cap);
     }
 
     let message_id = match existing {
@@ -527,7 +595,8 @@ fn write(
     let doc = report_document(report, !opts.keep_raw);
     tx.prepare_cached(
         "INSERT INTO analyses (message_id, analysed_at, received_at, source, subject, verdict, score, \
-         flagged, superseded, brands, tool_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)",
+         flagged, superseded, brands, tool_version, base_score, base_verdict) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         message_id,
@@ -540,6 +609,8 @@ fn write(
         i64::from(indicators::flagged(report.verdict)),
         brands,
         env!("CARGO_PKG_VERSION"),
+        base_score,
+        base_verdict.as_str(),
     ])?;
     let analysis_id = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?.execute(params![analysis_id, doc])?;
@@ -613,7 +684,7 @@ impl Store for SqliteStore {
         );
         let found = conn
             .query_row(&sql, params![id], |r| {
-                Ok((analysis_row(r)?, r.get::<_, Option<String>>(12)?.unwrap_or_default()))
+                Ok((analysis_row(r)?, r.get::<_, Option<String>>(13)?.unwrap_or_default()))
             })
             .optional()
             .map_err(db_err)?;

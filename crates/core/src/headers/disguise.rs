@@ -63,8 +63,10 @@ fn is_tag(c: char) -> bool {
     matches!(c as u32, 0xE0000..=0xE007F | 0xE0100..=0xE01EF)
 }
 
+/// Mathematical alphanumerics (`𝗪𝗲𝗹𝗰𝗼𝗺𝗲`) and small capitals (`ᴘᴀʏᴍᴇɴᴛ`): stand-in letters from "fancy text"
+/// generators.
 fn is_math_letter(c: char) -> bool {
-    matches!(c as u32, 0x1D400..=0x1D7FF)
+    matches!(c as u32, 0x1D400..=0x1D7FF | 0x1D00..=0x1D22 | 0x0262 | 0x026A | 0x0274 | 0x0280 | 0x028F | 0x0299 | 0x029C | 0x029F)
 }
 
 /// Like [`find`] for body text: look-alike letters, invisible characters inside words and tag characters, but
@@ -180,6 +182,7 @@ mod tests {
         assert_eq!(find("I\u{E0139}RS Tax Office").map(|d| d.0), Some(Disguise::Tags));
         assert_eq!(find("#𝗪𝗲𝗹𝗰𝗼𝗺𝗲 to the club").map(|d| d.0), Some(Disguise::MathLetters));
         assert_eq!(find("the set 𝔸 of points"), None);
+        assert_eq!(find("--ᴘᴀʏᴍᴇɴᴛ ᴅᴇᴄʟɪɴᴇᴅ--").map(|d| d.0), Some(Disguise::MathLetters));
     }
 
     #[test]

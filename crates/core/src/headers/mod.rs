@@ -358,7 +358,9 @@ fn check_sender_platform(facts: &Facts, out: &mut Vec<Finding>) {
 /// Subject or sender name written with look-alike letters, invisible characters or math letters.
 fn check_disguise(facts: &Facts, out: &mut Vec<Finding>) {
     let name = facts.from.as_ref().and_then(|m| m.display_name.as_deref());
-    for (header, text) in [("From", name), ("Subject", facts.subject.as_deref())] {
+    // The address itself too: `noreply@𝗩𝗲𝗿𝗸𝗮𝗱𝗲.𝗻𝗹` reads as the brand's domain but is no domain at all.
+    let address = facts.from.as_ref().and_then(|m| m.address.as_deref()).filter(|a| !a.is_ascii());
+    for (header, text) in [("From", name), ("From", address), ("Subject", facts.subject.as_deref())] {
         let Some(text) = text else { continue };
         if let Some((kind, word)) = disguise::find(text) {
             out.push(

@@ -232,7 +232,7 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
     acc.retain(|e| !e.seen.is_empty());
 
     let system_sender = from.address.as_deref().is_some_and(is_system_sender);
-    if let Some(d) = from.domain.as_deref().and_then(domain::to_ascii) {
+    if let Some(d) = from.domain.as_deref().filter(|d| !has_compatibility_chars(d)).and_then(domain::to_ascii) {
         for (b, kind, subdomain) in idx.owners_of_host(&d) {
             if kind == DomainKind::Genuine || (kind == DomainKind::Mailbox && (subdomain || system_sender)) {
                 entry(&mut acc, b).see(SEEN_FROM_DOMAIN, &d);
@@ -248,7 +248,9 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
         }
     }
 
-    let from_ascii = from.domain.as_deref().and_then(domain::to_ascii);
+    // A domain written with compatibility letters (`𝗩𝗲𝗿𝗸𝗮𝗱𝗲.𝗻𝗹`, full-width) is not the brand's domain, even though
+    // IDNA mapping would turn it into one: the sender wrote something no registry delegates.
+    let from_ascii = from.domain.as_deref().filter(|d| !has_compatibility_chars(d)).and_then(domain::to_ascii);
     let mut out: Vec<(u32, BrandClaim)> = acc
         .into_iter()
         .filter_map(|e| {
@@ -290,6 +292,12 @@ fn see_disguised(acc: &mut Vec<Acc>, text: &str, already: &[usize], where_: &'st
         e.strong_text = true;
         e.disguised.get_or_insert(written);
     }
+}
+
+/// True when NFKC would change `s`: math letters, full-width forms, ligatures.
+fn has_compatibility_chars(s: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    !s.is_ascii() && !s.nfkc().eq(s.chars())
 }
 
 /// Addresses no mailbox user can pick: a bounce from mailer-daemon@googlemail.com is Google's own.

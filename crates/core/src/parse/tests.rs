@@ -195,6 +195,34 @@ fn iso2022jp_body_with_wrong_vendor_or_no_label() {
     assert!(has_problem(&parse(&raw), "charset.mislabelled"));
 }
 
+/// The vendored mail-parser decodes multi-byte charsets in 64 KiB chunks (vendor/mail-parser/README.vendored.md):
+/// characters and ISO-2022-JP escape state that straddle a chunk boundary must come out whole.
+#[test]
+fn long_japanese_bodies_decode_whole_across_decoder_chunks() {
+    // An odd-length ASCII prefix shifts the double-byte characters so that some straddle every 64 KiB boundary;
+    // half-width katakana (1 byte in Shift_JIS) adds more misalignment.
+    let line = "お支払い情報の更新をお願いいたします。ｶｺﾞﾔ VPS 3日以内\r\n";
+    let mut text = String::from("x");
+    while text.len() < 300_000 {
+        text.push_str(line);
+    }
+    for (e, label) in [(encoding_rs::SHIFT_JIS, "shift_jis"), (encoding_rs::ISO_2022_JP, "iso-2022-jp")] {
+        let mut raw = format!(
+            "From: a@b.example\r\nContent-Type: text/plain; charset={label}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        )
+        .into_bytes();
+        let encoded = enc(&text, e);
+        // What encoding_rs gives for the whole input in one call (ISO-2022-JP has no half-width katakana, so its
+        // encoder wrote full-width ones).
+        let expected = e.decode_without_bom_handling(&encoded).0.into_owned();
+        assert!(expected.contains("お支払い情報の更新をお願いいたします。"));
+        raw.extend(encoded);
+        let decoded = body_text(&parse(&raw));
+        assert_eq!(decoded.len(), expected.len(), "{label}");
+        assert!(decoded == expected, "{label}: decoded text differs");
+    }
+}
+
 #[test]
 fn euc_jp_and_other_charsets_in_bodies() {
     for (text, e, label) in [

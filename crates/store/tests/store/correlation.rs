@@ -147,3 +147,45 @@ fn history_filters() {
     assert!(stored.report.get("seen_before").is_some());
     assert!(store.raw_message(all[0].id).unwrap().is_some());
 }
+
+/// A plain, clean-looking mail from `ip` with one link to `url` (written here; no brand, no lure).
+fn plain_mail(ip: &str, from: &str, url: &str, n: usize) -> Vec<u8> {
+    format!(
+        "Received: from mx1.example.net (mx1.example.net [192.168.10.5])\r\n\tby mail.example.net (Postfix) \
+         with ESMTPS id 4N1q8T2bX{n}\r\n\tfor <user@example.net>; Tue, 08 Nov 2022 09:41:08 +0900 (JST)\r\n\
+         Received: from relay{n}.lists.test ([{ip}])\r\n\tby mx1.example.net (Postfix) with ESMTP id 4N1q8S{n}\r\n\
+         \tfor <user@example.net>; Tue, 08 Nov 2022 09:41:06 +0900 (JST)\r\n\
+         Message-ID: <note{n}@{from}>\r\nDate: Tue, 08 Nov 2022 09:41:02 +0900\r\nFrom: Club news <news@{from}>\r\n\
+         To: user@example.net\r\nSubject: Club meeting notes {n}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=\"UTF-8\"\r\n\r\nHello all,\r\n\r\nThe notes of the meeting are at \
+         {url}\r\n\r\nSee you next week.\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_mail_flagged_only_through_memory_passes_nothing_on() {
+    let (_d, store) = temp_store();
+    // A: flagged by its own evidence.
+    let (a, _) = record(&store, &fixture("memory/kagoya_activemail.eml"), at("2022-11-01"));
+    assert_ne!(a.verdict, phishlens_core::Verdict::Clean, "fixture must be flagged on its own");
+    // B: clean by its own evidence, but sent from A's IP: memory makes it suspicious at most, never phishing.
+    let b_raw = plain_mail("121.50.46.57", "club-b.test", "https://notes.club-b.test/m/2022-11/minutes.html", 1);
+    let b_base = phishlens_core::analyze(&b_raw, &phishlens_core::Config::default());
+    assert_eq!(b_base.verdict, phishlens_core::Verdict::Clean, "{:?}", b_base.findings);
+    let (b, rb) = record(&store, &b_raw, at("2022-11-08"));
+    assert!(b.findings.iter().any(|f| f.id == "memory.same_origin_ip"), "{:?}", b.findings);
+    assert_ne!(b.verdict, phishlens_core::Verdict::Phishing, "memory alone made a clean mail phishing");
+    let memory_weight: f64 = b.findings.iter().filter(|f| f.id.starts_with("memory.")).map(|f| f.weight).sum();
+    assert!(memory_weight <= CATALOG.thresholds.suspicious + 1e-9, "{memory_weight}");
+    // C: clean, shares only B's link host and sender (nothing with A): no memory finding, nothing seen before.
+    let c_raw = plain_mail("198.51.100.7", "club-b.test", "https://notes.club-b.test/m/2022-11/minutes.html", 2);
+    let (c, _) = record(&store, &c_raw, at("2022-11-09"));
+    assert!(!c.findings.iter().any(|f| f.id.starts_with("memory.")), "{:?}", c.findings);
+    assert!(!c.seen_before.iter().any(|s| s.analysis_id == rb.analysis_id), "{:?}", c.seen_before);
+    assert_eq!(c.verdict, phishlens_core::Verdict::Clean);
+    // B's stored row keeps its base verdict.
+    let row = store.analysis(rb.analysis_id).unwrap().unwrap().row;
+    assert_eq!(row.base_verdict, "clean");
+    assert_eq!(row.verdict, b.verdict.as_str());
+}
