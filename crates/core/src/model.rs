@@ -141,6 +141,8 @@ pub struct Content {
     /// Text hidden with CSS (display:none, font-size:0, ...), bounded excerpts.
     pub hidden_text: Vec<String>,
     pub has_html: bool,
+    /// Telephone numbers in the text, as written (bounded): what callback phishing asks the reader to call.
+    pub phone_numbers: Vec<String>,
 }
 
 /// An attachment (or inline binary part).

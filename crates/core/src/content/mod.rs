@@ -6,6 +6,7 @@
 
 pub mod language;
 pub mod lexicon;
+pub mod phone;
 
 use crate::config::Config;
 use crate::finding::cut_bytes as cut;
@@ -25,6 +26,8 @@ const HITS_PER_CATEGORY: usize = 4;
 const MAX_HITS: usize = 24;
 /// Body bytes searched for disguised letters.
 const DISGUISE_SCAN_BYTES: usize = 16 << 10;
+/// Telephone numbers kept in the facts.
+const MAX_PHONE_NUMBERS: usize = 4;
 /// Visible text (chars) beyond which pressure phrases no longer count (see `check`).
 const LONG_TEXT_CHARS: usize = 5000;
 /// Categories that pressure the reader or ask for something, as opposed to lures.
@@ -73,6 +76,7 @@ pub fn extract(mail: &Mail, text: &str, _cfg: &Config, facts: &mut Facts) {
         }
     }
     facts.content.lexicon_hits = kept;
+    facts.content.phone_numbers = phone::phone_numbers(body, MAX_PHONE_NUMBERS);
 }
 
 /// Lexicon hits in `text`, one per distinct term, each with the sentence around it.
@@ -198,6 +202,16 @@ pub fn check(facts: &Facts, _cfg: &Config, out: &mut Vec<Finding>) {
                 .param("word", h.term.clone())
                 .param("kind", h.excerpt.clone())
                 .evidence(Evidence::body("text", &h.term)),
+        );
+    }
+    // Callback phishing: an invoice or renewal wording and a number to call, usually with no link at all.
+    if let (Some(h), Some(number)) = (of("callback").next(), facts.content.phone_numbers.first()) {
+        out.push(
+            Finding::new("content.callback_lure")
+                .param("term", h.term.clone())
+                .param("phone", number.clone())
+                .evidence(evidence(h))
+                .evidence(Evidence::body("text", number)),
         );
     }
     let pressure: Vec<&LexiconHit> = of("deadline").chain(of("threat")).collect();

@@ -403,9 +403,10 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
             if raw.starts_with('#') || raw.is_empty() {
                 return None;
             }
-            match (&base, url::Url::parse(raw)) {
-                (_, Ok(_)) => Some(raw.to_string()),
-                (Some(base), Err(url::ParseError::RelativeUrlWithoutBase)) => base.join(raw).ok().map(String::from),
+            // Without a <base> every URL is taken as written: no parse needed here (`build` parses it).
+            let Some(base) = &base else { return Some(raw.to_string()) };
+            match url::Url::parse(raw) {
+                Err(url::ParseError::RelativeUrlWithoutBase) => base.join(raw).ok().map(String::from),
                 _ => Some(raw.to_string()),
             }
         };

@@ -12,8 +12,58 @@ pub mod decode;
 use crate::config::Limits;
 use crate::finding::cut_bytes as cut_str;
 use crate::model::{Forwarded, Mailbox, Problem};
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::parsers::MessageStream;
+use mail_parser::{Address, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+/// mail-parser's default header parsers, except that `Received` is kept raw: `headers::received` reads every
+/// Received line with its own grammar, and mail-parser's Received parser was about 3% of the whole analysis.
+/// The only use of a parsed Received (is an attached message a message?) parses it on demand
+/// (`has_own_headers`). Built once: the map is not rebuilt per message.
+static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    use HeaderName as H;
+    let mut p = MessageParser::new();
+    for h in [H::Subject, H::Comments, H::ContentDescription, H::ContentLocation, H::ContentTransferEncoding] {
+        p = p.header_text(h);
+    }
+    for h in [
+        H::From,
+        H::To,
+        H::Cc,
+        H::Bcc,
+        H::ReplyTo,
+        H::Sender,
+        H::ResentTo,
+        H::ResentFrom,
+        H::ResentBcc,
+        H::ResentCc,
+        H::ResentSender,
+        H::ListArchive,
+        H::ListHelp,
+        H::ListId,
+        H::ListOwner,
+        H::ListPost,
+        H::ListSubscribe,
+        H::ListUnsubscribe,
+    ] {
+        p = p.header_address(h);
+    }
+    for h in [H::Date, H::ResentDate] {
+        p = p.header_date(h);
+    }
+    for h in [H::MessageId, H::References, H::InReplyTo, H::ReturnPath, H::ContentId, H::ResentMessageId] {
+        p = p.header_id(h);
+    }
+    for h in [H::Keywords, H::ContentLanguage] {
+        p = p.header_comma_separated(h);
+    }
+    for h in [H::ContentType, H::ContentDisposition] {
+        p = p.header_content_type(h);
+    }
+    // Everything else (Received, MIME-Version, X-...) raw, as mail-parser's default does for all but Received.
+    p.default_header_raw()
+});
 
 /// Kind of a readable body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +147,7 @@ impl<'x> Mail<'x> {
         let raw = cap_message_nesting(raw, limits, &mut problems);
         // mail-parser is written not to panic, but it has debug assertions on paths hostile input reaches;
         // a panic there must cost this message, not the batch it is part of.
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| MessageParser::default().parse(raw)));
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| PARSER.parse(raw)));
         let outer = match parsed {
             Ok(m) => m.filter(|m| !m.parts.is_empty()),
             Err(_) => {
@@ -157,7 +207,7 @@ impl<'x> Mail<'x> {
                 }
                 PartType::Binary(b) | PartType::InlineBinary(b) if looks_like_attached_message(part, b) => {
                     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        MessageParser::default().parse(b.as_ref()).map(Message::into_owned)
+                        PARSER.parse(b.as_ref()).map(Message::into_owned)
                     }));
                     if let Ok(Some(m)) = parsed.map(|m| m.filter(|m| has_own_headers(m))) {
                         inner_owned = Some(Box::new(m));
@@ -706,7 +756,20 @@ fn html_text_chars(html: &str, max: usize) -> usize {
 }
 
 fn has_own_headers(m: &Message<'_>) -> bool {
-    !m.parts.is_empty() && (m.from().is_some() || m.subject().is_some() || m.received().is_some())
+    !m.parts.is_empty() && (m.from().is_some() || m.subject().is_some() || last_received_parses(m))
+}
+
+/// What `Message::received().is_some()` answers under mail-parser's default parsers (`PARSER` keeps Received
+/// raw): the last Received header yields at least one field.
+fn last_received_parses(m: &Message<'_>) -> bool {
+    let Some(h) = m.parts.first().and_then(|p| p.headers.iter().rev().find(|h| h.name == HeaderName::Received))
+    else {
+        return false;
+    };
+    let (s, e) = (h.offset_start() as usize, h.offset_end() as usize);
+    m.raw_message
+        .get(s..e.max(s))
+        .is_some_and(|raw| matches!(MessageStream::new(raw).parse_received(), HeaderValue::Received(_)))
 }
 
 /// A binary part that is an attached message: message/rfc822 that the parser could not descend into, or an

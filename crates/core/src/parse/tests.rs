@@ -366,6 +366,25 @@ fn forwarded_as_attachment_plain_and_base64() {
     }
 }
 
+/// An attached message with neither From nor Subject still counts as a message when its Received line reads
+/// (Received headers are kept raw by the parser and read on demand for this test).
+#[test]
+fn forwarded_message_known_by_its_received_line_only() {
+    let wrap = |inner: &str| {
+        format!(
+            "From: Taro <taro@victim.example>\r\nSubject: Fwd: this\r\nContent-Type: multipart/mixed; boundary=F\r\n\r\n--F\r\nContent-Type: text/plain\r\n\r\nfyi\r\n--F\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--F--\r\n"
+        )
+    };
+    let received = "Received: from mx.evil.example ([203.0.113.7]) by mx.victim.example; Mon, 23 Nov 2026 09:00:00 +0900\r\nContent-Type: text/plain\r\n\r\nVerify your account: https://amazon-security.example/verify\r\n";
+    let raw = wrap(received);
+    let m = parse(raw.as_bytes());
+    assert!(m.forwarded.is_some(), "Received-only inner message not taken");
+    assert!(body_text(&m).contains("Verify your account"));
+    assert_eq!(m.subject(), None);
+    let no_headers = "Content-Type: text/plain\r\n\r\nVerify your account: https://amazon-security.example/verify\r\n";
+    assert!(parse(wrap(no_headers).as_bytes()).forwarded.is_none());
+}
+
 #[test]
 fn forwarded_eml_as_octet_stream() {
     let raw = format!(

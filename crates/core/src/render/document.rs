@@ -272,6 +272,9 @@ fn body(f: &Facts, lang: Lang, s: &mut dyn Sink) {
     }
     s.kv(t(lang, "label.links"), &f.links.len().to_string());
     link_lines(&f.links, lang, s);
+    if !f.content.phone_numbers.is_empty() {
+        s.kv(t(lang, "label.phone_numbers"), &f.content.phone_numbers.join(", "));
+    }
     if !f.attachments.is_empty() {
         s.heading(t(lang, "sec.attachments"));
         for a in &f.attachments {
