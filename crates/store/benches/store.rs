@@ -4,12 +4,13 @@
 //! (README, memory section, 2026-11-23, best of 5, fresh database each run, 1,991 phishing mails):
 //!
 //!     /usr/bin/time ./target/release/phishlens analyze --offline --jobs 1 --format jsonl \
-//!         ../shared/corpus/phish > /dev/null                    # with --no-store: 1.0 s CPU
-//!                                                               # with --db /tmp/x.db: 1.7 s CPU (+67%)
+//!         ../shared/corpus/phish > /dev/null                    # with --no-store: 1.07 s CPU
+//!                                                               # with --db /tmp/x.db: 1.71 s CPU (+60%)
 //!
 //! It was 2.2 s (+110%) before 16 KiB pages, the query planner stability guarantee (no re-prepare per
 //! binding), dropping the savepoint per analysis, direct serialisation of the stored report and a memchr-based
-//! layout scan. Default `--jobs` (2 cores), wall time: 0.9 s with `--no-store`, 1.9 s with a store.
+//! layout scan. Default `--jobs` (2 cores), wall time: 0.58 s with `--no-store`, 1.88 s with a store (one lock:
+//! the store does not use the second core).
 //!
 //! Messages: the phishing folder of ../shared/corpus when present (never copied into the repo), else the
 //! fixtures. `PHISHLENS_BENCH_LIMIT` caps how many are loaded (default 300).
