@@ -102,7 +102,9 @@ pub struct ShowArgs {
     pub format: ListFormat,
     #[arg(long, value_parser = parse_lang)]
     pub lang: Option<Lang>,
-    /// Print the report as stored instead of re-analysing the stored message with the current rules.
+    /// For an analysis stored by an older phishlens without its whole report: print what was stored instead of
+    /// re-analysing its raw message. (Newer analyses are always shown as reported; `reanalyze` runs the
+    /// current rules.)
     #[arg(long)]
     pub stored: bool,
 }
@@ -471,16 +473,26 @@ fn stored_summary(row: &AnalysisRow, doc: &Value, lang: Lang, md: bool) -> Strin
     s
 }
 
-/// Re-render a stored analysis. With the raw message: re-analysed with the current rules (and `cfg`), with
-/// the stored "seen before" and memory findings. Without it (or with `--stored`): the stored report.
+/// Print a stored analysis exactly as it was reported then (same renderers, same format and language options
+/// as `analyze`; JSON gains `analysis_id`). `reanalyze` is the way to run the current rules. Analyses stored
+/// by an older phishlens without their whole report: re-analysed from the raw message with the stored "seen
+/// before" and memory findings (or, without it or with `--stored`, a summary of what was stored), and said so.
 pub fn show(args: ShowArgs, cfg: &Config, color: bool) -> Result<ExitCode, String> {
     let store = open(&args.db)?;
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let stored =
         store.analysis(args.id).map_err(|e| e.to_string())?.ok_or_else(|| format!("no analysis #{}", args.id))?;
-    let raw = if args.stored { None } else { store.raw_message(args.id).map_err(|e| e.to_string())? };
     let mut out = std::io::stdout().lock();
+    if let Some(report) = stored.full_report() {
+        let _ = writeln!(out, "{}", render_report(&report, args.id, args.format, lang, color));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let raw = if args.stored { None } else { store.raw_message(args.id).map_err(|e| e.to_string())? };
     let Some(raw) = raw else {
+        eprintln!(
+            "phishlens: #{} was stored by an older phishlens without its whole report: showing what was stored",
+            args.id
+        );
         let text = match args.format {
             ListFormat::Json => serde_json::to_string_pretty(&stored.report).unwrap_or_default(),
             ListFormat::Md => stored_summary(&stored.row, &stored.report, lang, true),
@@ -489,6 +501,11 @@ pub fn show(args: ShowArgs, cfg: &Config, color: bool) -> Result<ExitCode, Strin
         let _ = writeln!(out, "{text}");
         return Ok(ExitCode::SUCCESS);
     };
+    eprintln!(
+        "phishlens: #{} was stored by an older phishlens without its whole report: re-analysed from the stored \
+         message with the current rules (its stored \"seen before\" and memory findings kept)",
+        args.id
+    );
     let mut report = phishlens_core::analyze(&raw, cfg);
     report.seen_before = stored_seen_before(&stored.report);
     // Capped as when they were recorded (memory alone never makes a mail "phishing").
@@ -509,21 +526,23 @@ pub fn show(args: ShowArgs, cfg: &Config, color: bool) -> Result<ExitCode, Strin
             stored.row.verdict
         );
     }
-    let source = stored.row.source.clone();
-    let text = match args.format {
-        ListFormat::Text => render::text(&report, lang, color),
-        ListFormat::Md => render::markdown(&report, lang),
+    let _ = writeln!(out, "{}", render_report(&report, args.id, args.format, lang, color));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One report as `analyze` prints a single message (JSON: pretty, no `source`), JSON with `analysis_id` added.
+fn render_report(report: &Report, id: i64, format: ListFormat, lang: Lang, color: bool) -> String {
+    match format {
+        ListFormat::Text => render::text(report, lang, color),
+        ListFormat::Md => render::markdown(report, lang),
         ListFormat::Json => {
-            let mut v = render::json::report(&report, lang, source.as_deref());
+            let mut v = render::json::report(report, lang, None);
             if let Some(o) = v.as_object_mut() {
-                o.entry("seen_before").or_insert_with(|| serde_json::to_value(&report.seen_before).unwrap_or_default());
-                o.insert("analysis_id".into(), Value::from(args.id));
+                o.insert("analysis_id".into(), Value::from(id));
             }
             serde_json::to_string_pretty(&v).unwrap_or_default()
         }
-    };
-    let _ = writeln!(out, "{text}");
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 // ---- reanalyze ----

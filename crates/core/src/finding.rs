@@ -3,7 +3,7 @@
 //! Checks only name a finding id and attach evidence; severity, weight and the ja/en texts live in the
 //! catalog (data/findings/*.toml) so that every number the verdict depends on is in one place.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
@@ -17,7 +17,7 @@ pub enum Severity {
 }
 
 /// Where a piece of evidence comes from.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     Header,
@@ -28,7 +28,7 @@ pub enum EvidenceKind {
     Parse,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Evidence {
     pub kind: EvidenceKind,
     /// e.g. "From", "Received[3]", "text/html", "https://...".
@@ -75,13 +75,15 @@ impl Evidence {
 }
 
 /// One finding. `severity`, `weight` are filled from the catalog by the judge.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
     pub id: String,
     pub severity: Severity,
     pub weight: f64,
     /// Values interpolated into the catalog's title/explanation (`{brand}`, `{domain}`, ...).
+    #[serde(default)]
     pub params: BTreeMap<String, String>,
+    #[serde(default)]
     pub evidence: Vec<Evidence>,
 }
 

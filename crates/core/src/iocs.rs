@@ -2,10 +2,11 @@
 //! attachment hashes. Not defanged here; renderers defang where the format is read by people.
 
 use crate::model::Facts;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Iocs {
     pub urls: Vec<String>,
     pub domains: Vec<String>,
@@ -14,7 +15,8 @@ pub struct Iocs {
     pub hashes: Vec<FileHash>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct FileHash {
     pub name: Option<String>,
     pub detected_type: Option<String>,

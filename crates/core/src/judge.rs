@@ -7,11 +7,11 @@ use crate::config::Config;
 use crate::finding::{Evidence, Finding};
 use crate::iocs::{self, Iocs};
 use crate::model::{Facts, LinkSource};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: &str = "1.2.0";
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Clean,
@@ -30,17 +30,20 @@ impl Verdict {
 }
 
 /// The result of analysing one message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub verdict: Verdict,
     pub score: f64,
     pub facts: Facts,
     /// Strongest first.
     pub findings: Vec<Finding>,
+    #[serde(default)]
     pub iocs: Iocs,
     /// Earlier analyses sharing infrastructure with this one (filled by the store, when one is used).
+    #[serde(default)]
     pub seen_before: Vec<crate::model::SeenBefore>,
     /// Live-lookup intelligence (None when offline or not enriched).
+    #[serde(default)]
     pub intel: Option<crate::intel::Intel>,
 }
 
@@ -57,7 +60,7 @@ impl Report {
 }
 
 /// The result of analysing one bare URL.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UrlReport {
     pub url: String,
     pub verdict: Verdict,

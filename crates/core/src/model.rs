@@ -3,11 +3,12 @@
 //! Everything here is plain owned data (serialisable, comparable in tests) so that later stages (enrichment,
 //! storage, the web UI) can consume it without knowing how the message was parsed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// A mailbox as written in From / Reply-To / Sender / To.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct Mailbox {
     /// Decoded display name, if any.
     pub display_name: Option<String>,
@@ -18,7 +19,8 @@ pub struct Mailbox {
 }
 
 /// One Received header turned into a hop. Index 0 is the top (newest) line, written by the recipient's side.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Hop {
     pub index: usize,
     /// The name the receiving server recorded for the peer (reverse DNS or its own notion), if any.
@@ -43,7 +45,8 @@ pub struct Hop {
 }
 
 /// The hop where the message entered the trusted part of the chain: the sender's side.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Origin {
     pub ip: Option<IpAddr>,
     pub helo: Option<String>,
@@ -57,7 +60,8 @@ pub struct Origin {
 }
 
 /// What the receiving server recorded at delivery (Authentication-Results / Received-SPF at the trusted top).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct DeliveryAuth {
     pub authserv_id: Option<String>,
     pub spf: Option<String>,
@@ -69,7 +73,7 @@ pub struct DeliveryAuth {
 }
 
 /// Where a link was found.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkSource {
     Text,
@@ -85,7 +89,8 @@ pub enum LinkSource {
 }
 
 /// One URL found in the message (or given to `phishlens url`).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Link {
     /// The URL as analysed (after unwrapping known link wrappers).
     pub url: String,
@@ -110,7 +115,7 @@ pub struct Link {
 }
 
 /// A term from a lexicon found in the text.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LexiconHit {
     /// deadline | threat | payment | credential | ...
     pub category: String,
@@ -120,7 +125,8 @@ pub struct LexiconHit {
 }
 
 /// An HTML form.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Form {
     pub action: Option<String>,
     pub has_password: bool,
@@ -128,7 +134,8 @@ pub struct Form {
 }
 
 /// The readable content of the message.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Content {
     /// "ja", "en", "pt", ... or None when unknown.
     pub language: Option<String>,
@@ -146,7 +153,8 @@ pub struct Content {
 }
 
 /// An attachment (or inline binary part).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Attachment {
     pub name: Option<String>,
     pub declared_type: String,
@@ -162,7 +170,8 @@ pub struct Attachment {
 }
 
 /// A brand the message claims to be.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct BrandClaim {
     /// Stable id from the brand knowledge base (e.g. "amazon").
     pub brand_id: String,
@@ -183,7 +192,7 @@ pub struct BrandClaim {
 }
 
 /// Something the parser could not read, or a limit that was hit. Analysis goes on; the report names it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Problem {
     /// Stable code, e.g. "limit.parts", "charset.unknown", "base64.garbage".
     pub code: String,
@@ -191,14 +200,16 @@ pub struct Problem {
 }
 
 /// The message was forwarded as an attachment; the analysis is of the inner message.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Forwarded {
     pub wrapper_from: Option<String>,
     pub wrapper_subject: Option<String>,
 }
 
 /// All facts about one message.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Facts {
     pub subject: Option<String>,
     pub from: Option<Mailbox>,
@@ -236,7 +247,8 @@ pub struct Facts {
 }
 
 /// One indicator an earlier analysis shares with this one.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct SharedIndicator {
     /// origin_ip, origin_net, sender_domain, return_path_domain, message_id_domain, link_domain, link_host,
     /// host_pattern, url_path_shape, mailer, layout, ...
@@ -245,7 +257,8 @@ pub struct SharedIndicator {
 }
 
 /// An earlier stored analysis that shares infrastructure with this message ("seen before").
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct SeenBefore {
     /// Stored analysis id.
     pub analysis_id: i64,

@@ -164,14 +164,40 @@ pub struct HistoryFilter {
     pub limit: Option<usize>,
 }
 
+/// `report_format` of a stored document holding the whole report as reported.
+pub const FULL_REPORT_FORMAT: i64 = 2;
+
 /// A stored analysis in full.
 #[derive(Debug, Clone)]
 pub struct StoredAnalysis {
     pub row: AnalysisRow,
-    /// The report as stored: the serialised `Report` when the raw message was not kept, else the part that
-    /// cannot be recomputed (verdict, score, finding ids and params, memory findings, `seen_before`).
+    /// The report as stored. Since `report_format` 2: the whole serialised `Report` as it was reported (see
+    /// [`StoredAnalysis::full_report`]). Older rows: the whole `Report` when the raw message was not kept, else
+    /// only what cannot be recomputed (`"partial": true`: verdict, score, finding ids and params, memory
+    /// findings, `seen_before`).
     pub report: serde_json::Value,
     pub indicators: Vec<IndicatorRow>,
+}
+
+impl StoredAnalysis {
+    /// The report exactly as it was reported, when the stored document holds it whole (every analysis stored
+    /// since `report_format` 2, and older ones stored without their raw message). None for an older partial
+    /// document: the caller has to re-analyse the raw message.
+    pub fn full_report(&self) -> Option<Report> {
+        let doc = self.report.as_object()?;
+        let whole = doc.get("report_format").and_then(serde_json::Value::as_i64) == Some(FULL_REPORT_FORMAT)
+            || (doc.get("partial").is_none() && doc.contains_key("facts"));
+        if !whole {
+            return None;
+        }
+        let mut report: Report = serde_json::from_value(self.report.clone()).ok()?;
+        if let (Some(origin), Some(ja)) =
+            (report.facts.origin.as_mut(), doc.get("origin_reason_ja").and_then(serde_json::Value::as_str))
+        {
+            origin.reason_ja = ja.to_string();
+        }
+        Some(report)
+    }
 }
 
 /// The storage interface. Implementations must make `record` atomic: when it returns Ok, the analysis,

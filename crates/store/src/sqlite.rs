@@ -267,49 +267,24 @@ fn received_at(report: &Report) -> Option<i64> {
     report.facts.hops.iter().find_map(|h| h.timestamp).or(report.facts.date)
 }
 
-/// The stored JSON document. Without the raw message it is the whole `Report` as serialised by serde (facts,
-/// findings with ids, params and evidence, iocs, seen_before, verdict, score): all there will ever be. With
-/// the raw message, the facts can be recomputed, so only what cannot is kept (verdict, score, finding ids and
-/// params, the memory findings with evidence, seen_before): a fifth of the size and of the time.
-fn report_document(report: &Report, full: bool) -> String {
-    if full {
-        return serde_json::to_string(report).unwrap_or_else(|_| "{}".to_string());
-    }
-    // Serialised straight from borrowed fields (building a serde_json::Value first cost as much again). Keys
-    // in the order the earlier `json!` form wrote them.
+/// The stored JSON document: the whole `Report` exactly as it was reported (facts, findings with weights and
+/// evidence, iocs, seen_before, intel, verdict, score), so that `show` prints what the user saw then, whatever
+/// the rules say now. Compact JSON; the `Report` at the top level (older readers and migrations look for
+/// `findings` and `seen_before` there), plus `report_format` and the Japanese origin reason, which `Report`'s
+/// own serialised form leaves out.
+fn report_document(report: &Report) -> String {
     #[derive(serde::Serialize)]
-    struct PartialFinding<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        evidence: Option<&'a [phishlens_core::finding::Evidence]>,
-        id: &'a str,
-        params: &'a std::collections::BTreeMap<String, String>,
-        weight: f64,
+    struct Doc<'a> {
+        #[serde(flatten)]
+        report: &'a Report,
+        report_format: i64,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        origin_reason_ja: &'a str,
     }
-    #[derive(serde::Serialize)]
-    struct PartialDoc<'a> {
-        findings: Vec<PartialFinding<'a>>,
-        partial: bool,
-        score: f64,
-        seen_before: &'a [phishlens_core::model::SeenBefore],
-        subject: &'a Option<String>,
-        verdict: phishlens_core::Verdict,
-    }
-    let doc = PartialDoc {
-        findings: report
-            .findings
-            .iter()
-            .map(|f| PartialFinding {
-                evidence: f.id.starts_with("memory.").then_some(f.evidence.as_slice()),
-                id: &f.id,
-                params: &f.params,
-                weight: f.weight,
-            })
-            .collect(),
-        partial: true,
-        score: report.score,
-        seen_before: &report.seen_before,
-        subject: &report.facts.subject,
-        verdict: report.verdict,
+    let doc = Doc {
+        report,
+        report_format: crate::FULL_REPORT_FORMAT,
+        origin_reason_ja: report.facts.origin.as_ref().map_or("", |o| o.reason_ja.as_str()),
     };
     serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_string())
 }
@@ -592,7 +567,7 @@ fn write(
     brands.sort_unstable();
     brands.dedup();
     let brands = format!(",{},", brands.join(","));
-    let doc = report_document(report, !opts.keep_raw);
+    let doc = report_document(report);
     tx.prepare_cached(
         "INSERT INTO analyses (message_id, analysed_at, received_at, source, subject, verdict, score, \
          flagged, superseded, brands, tool_version, base_score, base_verdict) \

@@ -121,3 +121,45 @@ fn parallel_batch_stores_every_message() {
     let h = ok(&db, &["history", "--format", "json", "--limit", "1000"]);
     assert_eq!(serde_json::from_str::<serde_json::Value>(&h).unwrap().as_array().unwrap().len(), 30);
 }
+
+/// The id of the newest stored analysis.
+fn newest_id(db: &Path) -> String {
+    let h = ok(db, &["history", "--format", "json", "--limit", "1", "--all"]);
+    let rows: serde_json::Value = serde_json::from_str(&h).unwrap();
+    rows[0]["id"].as_i64().expect("an analysis id").to_string()
+}
+
+#[test]
+fn show_prints_the_report_as_it_was_reported() {
+    let dir = tempdir();
+    let db = dir.path().join("p.db");
+    // An earlier related mail, so that the shown report has "seen before" entries and memory findings to keep.
+    ok(&db, &["analyze", "--lang", "en", &path("memory/kagoya_activemail.eml")]);
+    for format in ["text", "md", "json"] {
+        for lang in ["ja", "en"] {
+            let reported = ok(&db, &["analyze", "--format", format, "--lang", lang, &path("kagoya_vps.eml")]);
+            let id = newest_id(&db);
+            let (code, shown, err) = run_db(&db, &["show", &id, "--format", format, "--lang", lang]);
+            assert_eq!(code, 0, "{err}");
+            assert!(err.is_empty(), "a current analysis is shown without any note: {err}");
+            if format == "json" {
+                let mut shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+                // The one thing that must differ: show names the stored analysis.
+                assert_eq!(shown["analysis_id"].as_i64().unwrap().to_string(), id);
+                shown.as_object_mut().unwrap().remove("analysis_id");
+                let reported: serde_json::Value = serde_json::from_str(&reported).unwrap();
+                assert!(reported["seen_before"].as_array().is_some_and(|s| !s.is_empty()), "{reported}");
+                assert_eq!(shown, reported, "show --format json --lang {lang}");
+                // Byte for byte too, once the added key is gone.
+                assert_eq!(serde_json::to_string_pretty(&shown).unwrap() + "\n", reported);
+            } else {
+                assert_eq!(shown, reported, "show --format {format} --lang {lang}");
+            }
+        }
+    }
+    // The report is the stored one, not a new analysis: a later re-analysis does not change what #id shows.
+    let first = newest_id(&db);
+    let before = ok(&db, &["show", &first, "--format", "json"]);
+    ok(&db, &["reanalyze"]);
+    assert_eq!(ok(&db, &["show", &first, "--format", "json"]), before);
+}

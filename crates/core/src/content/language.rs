@@ -80,7 +80,20 @@ static STOPWORD_INDEX: std::sync::LazyLock<Vec<(u64, u8)>> = std::sync::LazyLock
 /// "ja", "en", "pt", "es", "fr", "de", "zh", "ko", "ru", or None when there is too little text to say.
 pub fn detect(text: &str) -> Option<&'static str> {
     let (mut kana, mut han, mut hangul, mut cyrillic, mut latin) = (0usize, 0usize, 0usize, 0usize, 0usize);
-    for c in text.chars().take(SAMPLE_CHARS) {
+    // ASCII bytes are counted without decoding a char (most text is ASCII or has long ASCII runs); an ASCII
+    // char can only be a Latin letter or nothing.
+    let bytes = text.as_bytes();
+    let (mut i, mut taken) = (0usize, 0usize);
+    while i < bytes.len() && taken < SAMPLE_CHARS {
+        taken += 1;
+        let b = bytes[i];
+        if b.is_ascii() {
+            latin += usize::from(b.is_ascii_alphabetic());
+            i += 1;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else { break };
+        i += c.len_utf8();
         match c as u32 {
             0x3040..=0x30FF | 0xFF66..=0xFF9D => kana += 1,
             0xAC00..=0xD7AF | 0x1100..=0x11FF => hangul += 1,
@@ -108,17 +121,44 @@ pub fn detect(text: &str) -> Option<&'static str> {
         return None;
     }
     let mut counts = [0usize; STOPWORDS.len()];
-    for word in
-        text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 8).take(SAMPLE_CHARS / 4)
-    {
+    let mut count_word = |word: &str| {
         // Stop words are short: one lookup of the word packed into an integer, no allocation.
-        let Some(key) = stopword_key(word) else { continue };
+        let Some(key) = stopword_key(word) else { return };
         if let Ok(at) = STOPWORD_INDEX.binary_search_by_key(&key, |&(k, _)| k) {
             let languages = STOPWORD_INDEX[at].1;
             for (i, n) in counts.iter_mut().enumerate() {
                 *n += usize::from(languages & (1 << i) != 0);
             }
         }
+    };
+    // The first SAMPLE_CHARS / 4 words of at most 8 bytes (a word is a run of alphabetic chars), read with the
+    // same ASCII fast path as above.
+    let mut words = 0usize;
+    let mut word_start: Option<usize> = None;
+    let mut i = 0usize;
+    while i < bytes.len() && words < SAMPLE_CHARS / 4 {
+        let b = bytes[i];
+        let (alphabetic, len) = if b.is_ascii() {
+            (b.is_ascii_alphabetic(), 1)
+        } else {
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else { break };
+            (c.is_alphabetic(), c.len_utf8())
+        };
+        if alphabetic {
+            word_start.get_or_insert(i);
+        } else if let Some(start) = word_start.take()
+            && i - start <= 8
+        {
+            words += 1;
+            count_word(text.get(start..i).unwrap_or_default());
+        }
+        i += len;
+    }
+    if let Some(start) = word_start
+        && words < SAMPLE_CHARS / 4
+        && bytes.len() - start <= 8
+    {
+        count_word(text.get(start..).unwrap_or_default());
     }
     let (best, &n) = counts.iter().enumerate().max_by_key(|&(i, n)| (*n, std::cmp::Reverse(i)))?;
     (n >= 3).then(|| STOPWORDS[best].0)
@@ -153,5 +193,92 @@ mod tests {
         assert_eq!(detect("Ваш аккаунт заблокирован, подтвердите данные"), Some("ru"));
         assert_eq!(detect("ok"), None);
         assert_eq!(detect(""), None);
+    }
+
+    /// The char-by-char reading `detect` replaced with byte loops: both must agree on every input.
+    fn detect_reference(text: &str) -> Option<&'static str> {
+        let (mut kana, mut han, mut hangul, mut cyrillic, mut latin) = (0usize, 0usize, 0usize, 0usize, 0usize);
+        for c in text.chars().take(SAMPLE_CHARS) {
+            match c as u32 {
+                0x3040..=0x30FF | 0xFF66..=0xFF9D => kana += 1,
+                0xAC00..=0xD7AF | 0x1100..=0x11FF => hangul += 1,
+                0x0400..=0x04FF => cyrillic += 1,
+                _ if is_cjk(c) => han += 1,
+                _ if c.is_alphabetic() && c.is_ascii() || ('\u{C0}'..='\u{24F}').contains(&c) => latin += 1,
+                _ => {}
+            }
+        }
+        if kana >= 3 && kana * 20 >= kana + han {
+            return Some("ja");
+        }
+        let cjk = han + hangul + kana;
+        if hangul >= 3 && hangul * 2 >= cjk && hangul * 4 >= latin {
+            return Some("ko");
+        }
+        if han >= 5 && han * 3 >= latin {
+            return Some("zh");
+        }
+        if cyrillic >= 10 && cyrillic * 2 >= latin {
+            return Some("ru");
+        }
+        if latin < 20 {
+            return None;
+        }
+        let mut counts = [0usize; STOPWORDS.len()];
+        for word in
+            text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 8).take(SAMPLE_CHARS / 4)
+        {
+            let Some(key) = stopword_key(word) else { continue };
+            if let Ok(at) = STOPWORD_INDEX.binary_search_by_key(&key, |&(k, _)| k) {
+                for (i, n) in counts.iter_mut().enumerate() {
+                    *n += usize::from(STOPWORD_INDEX[at].1 & (1 << i) != 0);
+                }
+            }
+        }
+        let (best, &n) = counts.iter().enumerate().max_by_key(|&(i, n)| (*n, std::cmp::Reverse(i)))?;
+        (n >= 3).then(|| STOPWORDS[best].0)
+    }
+
+    #[test]
+    fn byte_loops_agree_with_the_char_reading() {
+        let words = [
+            "the",
+            "your",
+            "und",
+            "für",
+            "não",
+            "está",
+            "vous",
+            "de",
+            "la",
+            "a1b",
+            "Ünïcödé",
+            "アカウント",
+            "账户",
+            "계정",
+            "аккаунт",
+            "x",
+            "verylongwordhere",
+            " ",
+            "\u{a0}",
+            "\n",
+            "...",
+            "é",
+            "ﾃｽﾄ",
+        ];
+        // Deterministic pseudo-random texts (an LCG), long enough to cross both sample limits.
+        let mut seed = 0x2545_f491_u64;
+        for round in 0..300 {
+            let mut text = String::new();
+            let n = if round % 10 == 0 { 3000 } else { round % 97 };
+            for _ in 0..n {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(words[(seed >> 33) as usize % words.len()]);
+                if seed & 1 == 0 {
+                    text.push(' ');
+                }
+            }
+            assert_eq!(detect(&text), detect_reference(&text), "{text:?}");
+        }
     }
 }

@@ -621,12 +621,14 @@ fn check_offsite_links(facts: &Facts, cfg: &Config, f: &mut Findings) {
         // (hotmail.com and msn.com).
         let name = reg.split('.').next().unwrap_or("");
         let tenant = name.len() >= 4 && sender_host.split('.').any(|label| label == name);
-        let sister = !sender_brands.is_empty()
-            && idx.owners_of_host(&l.host).iter().any(|(b, _, _)| sender_brands.contains(b));
+        let sister =
+            !sender_brands.is_empty() && idx.owners_of_host(&l.host).iter().any(|(b, _, _)| sender_brands.contains(b));
         if reg == sender_reg || tenant || sister {
             return;
         }
-        if !SOCIAL_DOMAINS.contains(&reg) {
+        // Mail providers' click trackers (sendgrid, list-manage, ...) wrap a sender's own links in transactional
+        // mail too: they say nothing either way.
+        if !SOCIAL_DOMAINS.contains(&reg) && !signals::is_tracker(&l.host) {
             offsite.push(l);
         }
     }

@@ -762,8 +762,7 @@ fn has_own_headers(m: &Message<'_>) -> bool {
 /// What `Message::received().is_some()` answers under mail-parser's default parsers (`PARSER` keeps Received
 /// raw): the last Received header yields at least one field.
 fn last_received_parses(m: &Message<'_>) -> bool {
-    let Some(h) = m.parts.first().and_then(|p| p.headers.iter().rev().find(|h| h.name == HeaderName::Received))
-    else {
+    let Some(h) = m.parts.first().and_then(|p| p.headers.iter().rev().find(|h| h.name == HeaderName::Received)) else {
         return false;
     };
     let (s, e) = (h.offset_start() as usize, h.offset_end() as usize);
