@@ -147,9 +147,9 @@ fn show_prints_the_report_as_it_was_reported() {
                 // The one thing that must differ: show names the stored analysis.
                 assert_eq!(shown["analysis_id"].as_i64().unwrap().to_string(), id);
                 shown.as_object_mut().unwrap().remove("analysis_id");
-                let reported: serde_json::Value = serde_json::from_str(&reported).unwrap();
-                assert!(reported["seen_before"].as_array().is_some_and(|s| !s.is_empty()), "{reported}");
-                assert_eq!(shown, reported, "show --format json --lang {lang}");
+                let reported_value: serde_json::Value = serde_json::from_str(&reported).unwrap();
+                assert!(reported_value["seen_before"].as_array().is_some_and(|s| !s.is_empty()), "{reported}");
+                assert_eq!(shown, reported_value, "show --format json --lang {lang}");
                 // Byte for byte too, once the added key is gone.
                 assert_eq!(serde_json::to_string_pretty(&shown).unwrap() + "\n", reported);
             } else {

@@ -41,34 +41,6 @@ pub const SEEN_FROM_DOMAIN: &str = "from_domain";
 /// A link's domain imitates the brand.
 pub const SEEN_LINK: &str = "link";
 
-/// Registrable domains that links of any brand's mail may go to without saying anything about the sender:
-/// social profiles, app stores, mail-delivery click trackers.
-const NEUTRAL_LINK_DOMAINS: &[&str] = &[
-    "facebook.com",
-    "fb.com",
-    "twitter.com",
-    "x.com",
-    "instagram.com",
-    "youtube.com",
-    "youtu.be",
-    "linkedin.com",
-    "line.me",
-    "tiktok.com",
-    "pinterest.com",
-    "list-manage.com",
-    "mailchimp.com",
-    "mcusercontent.com",
-    "sendgrid.net",
-    "awstrack.me",
-    "rs6.net",
-    "hubspotlinks.com",
-    "mandrillapp.com",
-    "mailgun.org",
-    "sparkpostmail.com",
-    "exacttarget.com",
-    "w3.org",
-    "schema.org",
-];
 const NEUTRAL_LINK_HOSTS: &[&str] = &["apps.apple.com", "itunes.apple.com", "play.google.com"];
 
 #[derive(Default)]
@@ -131,9 +103,13 @@ fn is_clickable(l: &Link) -> bool {
     l.sources.iter().any(|s| *s != LinkSource::Src)
 }
 
+/// Links of any brand's mail may go to social profiles, app stores and mail-delivery click trackers without
+/// saying anything about the sender.
 fn is_neutral(l: &Link) -> bool {
+    use crate::links::signals;
     NEUTRAL_LINK_HOSTS.contains(&l.host.as_str())
-        || l.registrable.as_deref().is_some_and(|r| NEUTRAL_LINK_DOMAINS.contains(&r))
+        || l.registrable.as_deref().is_some_and(|r| signals::SOCIAL_DOMAINS.contains(&r))
+        || (signals::is_tracker(&l.host) && signals::free_hosting_zone(&l.host).is_none())
 }
 
 /// Whether the clickable links go to the brand: Some(true) all do, Some(false) none do, None when there are

@@ -574,23 +574,6 @@ fn is_senders_own_app(link_host: &str, sender_domain: &str) -> bool {
     a.len() >= 4 && a == b && link_host.contains('.') && sender_domain.matches('.').count() >= 2
 }
 
-/// Social profiles: any sender may link to its pages there, so they say nothing about who runs the links.
-const SOCIAL_DOMAINS: &[&str] = &[
-    "facebook.com",
-    "fb.com",
-    "twitter.com",
-    "x.com",
-    "instagram.com",
-    "youtube.com",
-    "youtu.be",
-    "linkedin.com",
-    "line.me",
-    "tiktok.com",
-    "pinterest.com",
-    "w3.org",
-    "schema.org",
-];
-
 /// An HTML mail whose every clickable link leaves the sender's domain, with no List-Id or List-Unsubscribe.
 /// A company writing to its customers links to its own site; a newsletter that links elsewhere is sent as bulk
 /// mail and says so in its headers. A formatted mail that does neither was sent by someone who does not run the
@@ -628,7 +611,8 @@ fn check_offsite_links(facts: &Facts, cfg: &Config, f: &mut Findings) {
         }
         // Mail providers' click trackers (sendgrid, list-manage, ...) wrap a sender's own links in transactional
         // mail too: they say nothing either way.
-        if !SOCIAL_DOMAINS.contains(&reg) && !signals::is_tracker(&l.host) {
+        let tracker = signals::is_tracker(&l.host) && signals::free_hosting_zone(&l.host).is_none();
+        if !signals::SOCIAL_DOMAINS.contains(&reg) && !tracker {
             offsite.push(l);
         }
     }

@@ -361,6 +361,8 @@ const TRACKERS: &[&str] = &[
     "pstmrk.it",
     "mcsv.net",
     "mcdlv.net",
+    "mailchimp.com",
+    "mcusercontent.com",
 ];
 
 /// Short domains that belong to a brand, with the brand's usual first label: `youtu.be` showing for a
@@ -443,6 +445,24 @@ pub fn shortener(host: &str) -> Option<&'static str> {
 pub fn image_host(host: &str) -> Option<&'static str> {
     zone_in(host, &IMAGE_HOST_SET)
 }
+
+/// Social profiles and web standards: any sender may link to its pages there, so such links say nothing about
+/// who runs the mail's links.
+pub const SOCIAL_DOMAINS: &[&str] = &[
+    "facebook.com",
+    "fb.com",
+    "twitter.com",
+    "x.com",
+    "instagram.com",
+    "youtube.com",
+    "youtu.be",
+    "linkedin.com",
+    "line.me",
+    "tiktok.com",
+    "pinterest.com",
+    "w3.org",
+    "schema.org",
+];
 
 /// True when the host belongs to an email service provider or click tracker.
 pub fn is_tracker(host: &str) -> bool {
