@@ -7,10 +7,19 @@
 //!     cargo bench -p phishlens-core --bench analyze
 //!
 //! The figure that holds on a noisy (shared, 2-core) machine is the ratio of the two throughputs; run it a few
-//! times. Peak memory of a single large message is measured separately, on generated files (never committed):
+//! times. For a figure that does not move with the machine's load, count instructions instead: with
+//! `PHISHLENS_BENCH_COUNT=1` the binary runs each side once over the same messages (after one warm-up message,
+//! so one-time table building is left out), in two functions callgrind can be told to count:
+//!
+//!     cargo bench -p phishlens-core --bench analyze --no-run    # prints the binary's path
+//!     PHISHLENS_BENCH_COUNT=1 valgrind --tool=callgrind --toggle-collect='analyze::count_*' target/release/deps/analyze-HASH
+//!     callgrind_annotate --inclusive=yes callgrind.out.PID | grep count_
+//!
+//! Instructions are not time (SIMD and cache behaviour differ), so this is for comparing two builds.
+//! Peak memory of a single large message is measured separately, on generated files (never committed):
 //! see `big_message.py` next to this file for the generator and the `/usr/bin/time` command.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -63,5 +72,43 @@ fn bench(c: &mut Criterion) {
     eprintln!("bench: {} bytes in {} messages (mean {} bytes)", bytes, msgs.len(), bytes / msgs.len().max(1) as u64);
 }
 
+/// One pass of the baseline over all messages (a separate function so that callgrind can count it alone).
+#[inline(never)]
+fn count_baseline(msgs: &[Vec<u8>]) -> usize {
+    msgs.iter().map(|m| parse_and_decode(black_box(m))).sum()
+}
+
+/// One pass of the whole analysis over all messages.
+#[inline(never)]
+fn count_analysis(msgs: &[Vec<u8>], cfg: &phishlens_core::Config) -> i64 {
+    msgs.iter().map(|m| phishlens_core::analyze(black_box(m), cfg).score as i64).sum()
+}
+
+fn count_once() {
+    let msgs = load();
+    let cfg = phishlens_core::Config::default();
+    if let Some(first) = msgs.first() {
+        black_box(phishlens_core::analyze(first, &cfg));
+        black_box(parse_and_decode(first));
+    }
+    let t = std::time::Instant::now();
+    let n = count_baseline(&msgs);
+    let baseline = t.elapsed();
+    let t = std::time::Instant::now();
+    let score = count_analysis(&msgs, &cfg);
+    let analysis = t.elapsed();
+    eprintln!(
+        "bench: one pass each: baseline {baseline:?} ({n} bytes decoded), analysis {analysis:?} (score sum {score})"
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("PHISHLENS_BENCH_COUNT").is_some() {
+        count_once();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -250,6 +250,12 @@ impl TextSink {
         while i < b.len() {
             let c = b[i];
             if c < 0x80 {
+                // One space between two visible ASCII chars stays inside the run: it is what collapsing would
+                // write there anyway, and it spares a `push_run` per word.
+                if c == b' ' && i > start && b.get(i + 1).is_some_and(|&n| n.is_ascii_graphic()) {
+                    i += 1;
+                    continue;
+                }
                 if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
                     self.push_run(&s[start..i]);
                     self.pending_space = true;
@@ -1203,7 +1209,43 @@ mod tests {
         assert!(s.truncated);
     }
 
+    /// `TextSink::push_str` as it was before spaces were kept inside runs: one `push_run` per word.
+    fn push_str_by_word(t: &mut TextSink, s: &str) {
+        let mut start = 0;
+        for (i, ch) in s.char_indices() {
+            if ch.is_whitespace() || is_invisible(ch) {
+                t.push_run(&s[start..i]);
+                if ch.is_whitespace() {
+                    t.pending_space = true;
+                }
+                start = i + ch.len_utf8();
+            }
+        }
+        t.push_run(&s[start..]);
+    }
+
     proptest! {
+        #[test]
+        fn text_sink_runs_with_spaces_match_word_by_word(
+            pieces in proptest::collection::vec(("[ a-z\t\n\u{3000}\u{200b}é.]{0,12}", 0u8..3), 0..12),
+            max in 0usize..40,
+        ) {
+            let (mut fast, mut slow) = (TextSink::new(max), TextSink::new(max));
+            for (text, between) in &pieces {
+                fast.push_str(text);
+                push_str_by_word(&mut slow, text);
+                if !slow.full {
+                    prop_assert_eq!(&fast.out, &slow.out);
+                }
+                match between {
+                    1 => { fast.space(); slow.space(); }
+                    2 => { fast.line_break(); slow.line_break(); }
+                    _ => {}
+                }
+            }
+            prop_assert_eq!(fast.finish(), slow.finish());
+        }
+
         #[test]
         fn never_panics_and_stays_bounded(input in ".{0,400}") {
             let s = scan(&input, ScanLimits { max_urls: 8, max_text_bytes: 64 });

@@ -73,25 +73,19 @@ fn quishing_plausible(facts: &model::Facts, visible_text: &str) -> bool {
     visible_text.trim().chars().nth(300).is_none() || says_scan(subject) || says_scan(visible_text)
 }
 
-/// Bytes of text lower-cased at a time by `says_scan`, and the overlap between pieces (longer than any QR
-/// word in any case), so that a word across a cut is still seen.
-const SCAN_WORDS_CHUNK: usize = 64 << 10;
-const SCAN_WORDS_OVERLAP: usize = 64;
+/// `QR_WORDS` in any case, in one pass (the text can be megabytes). ASCII letters are matched in any case;
+/// the one non-ASCII letter that has a case, the `é` of "numéris", is listed in both cases. No other char
+/// lower-cases into these words, so this finds what lower-casing the text and searching would.
+static QR_WORDS_ANY_CASE: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(QR_WORDS.iter().copied().chain(["numÉris"]))
+        .ok()
+});
 
-/// True when the text, lower-cased, contains one of `QR_WORDS`. The text can be megabytes: it is lower-cased
-/// piece by piece, not copied whole.
+/// True when the text, lower-cased, contains one of `QR_WORDS`.
 fn says_scan(text: &str) -> bool {
-    let mut start = 0usize;
-    while start < text.len() {
-        let end = text.ceil_char_boundary(start.saturating_add(SCAN_WORDS_CHUNK));
-        let with_overlap = text.ceil_char_boundary(end.saturating_add(SCAN_WORDS_OVERLAP));
-        let lower = text.get(start..with_overlap).unwrap_or("").to_lowercase();
-        if QR_WORDS.iter().any(|w| lower.contains(w)) {
-            return true;
-        }
-        start = end;
-    }
-    false
+    QR_WORDS_ANY_CASE.as_ref().is_some_and(|ac| ac.is_match(text))
 }
 
 /// Analyse a bare URL (from an SMS or a chat): the link checks and the brand checks, nothing else.
@@ -105,17 +99,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn says_scan_finds_words_in_any_piece_and_across_cuts() {
+    fn says_scan_finds_words_in_any_case() {
         assert!(says_scan("Please SCAN the code"));
         assert!(says_scan("コードを読み取ってください"));
+        assert!(says_scan("Veuillez NUMÉRISER le code"));
+        assert!(says_scan("Bitte den QR-Code scannen"));
         assert!(!says_scan("Please pay the invoice"));
-        for at in [0, SCAN_WORDS_CHUNK - 3, SCAN_WORDS_CHUNK - 1, SCAN_WORDS_CHUNK, 3 * SCAN_WORDS_CHUNK + 7] {
+        for at in [0, (64 << 10) - 3, 64 << 10, 3 * (64 << 10) + 7] {
             let text = format!("{}QR-Code{}", "x".repeat(at), "y".repeat(10));
             assert!(says_scan(&text), "word at {at}");
         }
-        // Multi-byte text with the word straddling a piece boundary.
-        let text = format!("{}スキャン", "あ".repeat(SCAN_WORDS_CHUNK / 3));
+        let text = format!("{}スキャン", "あ".repeat(30_000));
         assert!(says_scan(&text));
-        assert!(!says_scan(&"あ".repeat(SCAN_WORDS_CHUNK)));
+        assert!(!says_scan(&"あ".repeat(30_000)));
+    }
+
+    /// The lower-casing reading `says_scan` replaced: both agree, including on letters whose lower case is
+    /// not ASCII (Turkish dotted I, Kelvin sign) and on mixed scripts.
+    #[test]
+    fn says_scan_agrees_with_lower_casing() {
+        let reference = |t: &str| {
+            let lower = t.to_lowercase();
+            QR_WORDS.iter().any(|w| lower.contains(w))
+        };
+        for t in [
+            "SCAN",
+            "sCaN",
+            "DİGİTALİZE",
+            "DIGITALIZE",
+            "NUMÉRIS",
+            "NUMéRIS",
+            "Numeris",
+            "ESCANEA",
+            "escanéa",
+            "Q R",
+            "\u{212A}qr",
+            "ＱＲ",
+            "スキャン",
+            "読取り",
+            "Scannen Sie",
+            "",
+            "qR",
+            "SCA\u{0307}N",
+        ] {
+            assert_eq!(says_scan(t), reference(t), "{t:?}");
+        }
     }
 }

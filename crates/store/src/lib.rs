@@ -11,6 +11,7 @@
 //! "seen before" entries and findings ([`correlate`]), campaign clustering ([`campaigns`]) and export
 //! ([`export`]).
 
+mod blobs;
 pub mod campaigns;
 pub mod correlate;
 pub mod export;

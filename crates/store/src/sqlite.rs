@@ -12,7 +12,11 @@
 //! short), and other processes wait on SQLite's lock (`busy_timeout`) instead of failing.
 //! Privacy: the file is created owner-only (0600) before SQLite opens it; SQLite gives its -wal/-shm files the
 //! database file's permissions.
+//! Large values: raw messages and report documents go to the blob file next to the database (see blobs.rs),
+//! synced before each group's commit; SQLite keeps their offset and length (an in-memory store keeps them in
+//! the raws and reports tables, as databases before schema version 4 did).
 
+use crate::blobs::{BlobFile, BlobRef};
 use crate::correlate::{self, Match};
 use crate::indicators::{self, Indicator};
 use crate::{
@@ -34,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_memory.sql"),
     include_str!("../migrations/0003_base_verdict.sql"),
+    include_str!("../migrations/0004_blobs.sql"),
 ];
 
 /// The schema version this code writes.
@@ -62,6 +67,8 @@ struct Group {
 
 struct Inner {
     conn: Connection,
+    /// Raw messages and report documents (None in memory: they go into the raws and reports tables).
+    blobs: Option<BlobFile>,
     group: Option<Group>,
     next_group: u64,
     /// Groups whose commit failed (their analyses are not stored), newest last.
@@ -80,7 +87,7 @@ fn db_err(e: rusqlite::Error) -> StoreError {
 }
 
 /// Create the file owner-only if it does not exist yet (and its directory, owner-only too).
-fn create_private(path: &Path) -> Result<()> {
+pub(crate) fn create_private(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {
@@ -123,9 +130,11 @@ fn configure(conn: &Connection, file: bool) -> Result<()> {
         }
     }
     // An 8 MiB page cache (enough for the indicator index of a large store; SQLite scans its page cache at
-    // every transaction end, so a huge one costs on every commit) and memory-mapped reads.
+    // every transaction end, so a huge one costs on every commit) and memory-mapped reads. Foreign keys are
+    // not enforced: the only writer is `write` below, which inserts parents first in the same transaction,
+    // and checking them cost a parent lookup per indicator row.
     conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; \
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -8192; \
          PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096;",
     )
     .map_err(db_err)?;
@@ -230,7 +239,8 @@ fn base_from_document(json: &str) -> Option<(f64, f64)> {
 }
 
 const ROW_COLUMNS: &str = "a.id, a.message_id, m.sha256, a.analysed_at, a.received_at, a.source, a.subject, a.verdict, \
-     a.score, a.brands, a.superseded, EXISTS (SELECT 1 FROM raws r WHERE r.message_id = m.id), \
+     a.score, a.brands, a.superseded, \
+     m.raw_len IS NOT NULL OR EXISTS (SELECT 1 FROM raws r WHERE r.message_id = m.id), \
      coalesce(a.base_verdict, a.verdict)";
 
 fn analysis_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnalysisRow> {
@@ -326,12 +336,13 @@ impl SqliteStore {
             Connection::open_with_flags(path, flags).map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
         configure(&conn, true)?;
         migrate(&mut conn)?;
-        Ok(SqliteStore::with(conn, Some(path.to_path_buf())))
+        let blobs = BlobFile::open(path)?;
+        Ok(SqliteStore::with(conn, Some(blobs), Some(path.to_path_buf())))
     }
 
-    fn with(conn: Connection, path: Option<PathBuf>) -> SqliteStore {
+    fn with(conn: Connection, blobs: Option<BlobFile>, path: Option<PathBuf>) -> SqliteStore {
         SqliteStore {
-            inner: Mutex::new(Inner { conn, group: None, next_group: 1, failed: Vec::new() }),
+            inner: Mutex::new(Inner { conn, blobs, group: None, next_group: 1, failed: Vec::new() }),
             settled: AtomicU64::new(0),
             path,
         }
@@ -342,7 +353,7 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory().map_err(db_err)?;
         configure(&conn, false)?;
         migrate(&mut conn)?;
-        Ok(SqliteStore::with(conn, None))
+        Ok(SqliteStore::with(conn, None, None))
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -365,6 +376,11 @@ impl SqliteStore {
     fn commit_locked(&self, inner: &mut Inner) -> Result<()> {
         let Some(g) = inner.group.as_ref() else { return Ok(()) };
         let id = g.id;
+        // The group's blobs are durable before any row pointing at them is.
+        if let Some(Err(e)) = inner.blobs.as_mut().map(BlobFile::sync) {
+            self.fail_locked(inner, &e);
+            return Err(e);
+        }
         match inner.conn.prepare_cached("COMMIT").and_then(|mut st| st.execute([])) {
             Ok(_) => {
                 inner.group = None;
@@ -384,6 +400,9 @@ impl SqliteStore {
     fn fail_locked(&self, inner: &mut Inner, e: &StoreError) {
         let Some(g) = inner.group.take() else { return };
         let _ = inner.conn.execute_batch("ROLLBACK");
+        if let Some(b) = inner.blobs.as_mut() {
+            b.rollback();
+        }
         inner.failed.push((g.id, e.to_string()));
         if inner.failed.len() > FAILED_KEPT {
             inner.failed.remove(0);
@@ -450,7 +469,8 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Record into the open group (opening one if needed). An error rolls the group back (see below). Hashing and indicator extraction happen before the lock is taken.
+    /// Record into the open group (opening one if needed). An error rolls the group back (see below). Hashing
+    /// and indicator extraction happen before the lock is taken.
     fn record_in_group(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
         let now = opts.now.unwrap_or_else(crate::now_secs);
         let kb = phishlens_core::brands::builtin();
@@ -469,6 +489,10 @@ impl SqliteStore {
         }
         if inner.group.is_none() {
             inner.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut st| st.execute([])).map_err(db_err)?;
+            if let Some(Err(e)) = inner.blobs.as_mut().map(BlobFile::begin) {
+                let _ = inner.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
             let id = inner.next_group;
             inner.next_group += 1;
             inner.group = Some(Group { id, started: Instant::now(), records: 0 });
@@ -478,7 +502,8 @@ impl SqliteStore {
         // (the random pages of the indicator index, ~25 pages per analysis), a sixth of the store's cost. A
         // failed write instead rolls the whole group back and marks it failed: its other analyses are then
         // reported as not stored, which is true. (Write errors are I/O errors; the commit would fail too.)
-        match write(&inner.conn, raw, report, opts, now, &sha256, &inds) {
+        let Inner { conn, blobs, .. } = &mut *inner;
+        match write(conn, blobs.as_mut(), raw, report, opts, now, &sha256, &inds) {
             Ok(recorded) => {
                 if let Some(g) = inner.group.as_mut() {
                     g.records += 1;
@@ -494,6 +519,10 @@ impl SqliteStore {
     }
 }
 
+fn io_to_db(e: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
 /// sha1 and md5 of a raw message, for whoever needs them (they are not computed when storing).
 pub fn message_hashes(raw: &[u8]) -> (String, String) {
     (hex(&sha1::Sha1::digest(raw)), hex(&md5::Md5::digest(raw)))
@@ -503,6 +532,7 @@ pub fn message_hashes(raw: &[u8]) -> (String, String) {
 #[allow(clippy::too_many_arguments)]
 fn write(
     tx: &Connection,
+    mut blobs: Option<&mut BlobFile>,
     raw: &[u8],
     report: &mut Report,
     opts: &RecordOptions,
@@ -515,10 +545,14 @@ fn write(
     // earlier clean mail now.
     let (base_score, base_verdict) = correlate::base_of(report);
     let core_flagged = indicators::flagged(base_verdict);
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT id FROM messages WHERE sha256 = ?1")?
-        .query_row(params![sha256], |r| r.get(0))
+    let known: Option<(i64, bool)> = tx
+        .prepare_cached(
+            "SELECT id, raw_len IS NOT NULL OR EXISTS (SELECT 1 FROM raws r WHERE r.message_id = messages.id) \
+             FROM messages WHERE sha256 = ?1",
+        )?
+        .query_row(params![sha256], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
+    let existing = known.map(|(id, _)| id);
 
     if opts.correlate {
         let matches = SqliteStore::lookup(tx, inds, existing)?;
@@ -540,23 +574,45 @@ fn write(
         correlate::add_memory_findings(report, extra, cap);
     }
 
-    let message_id = match existing {
-        Some(id) => {
-            if opts.keep_raw {
-                tx.prepare_cached("INSERT OR IGNORE INTO raws (message_id, raw) VALUES (?1, ?2)")?
-                    .execute(params![id, raw])?;
+    // The raw message goes to the blob file when there is one (written once there, not into the WAL and again
+    // by the checkpoint).
+    let raw_blob = |blobs: &mut Option<&mut BlobFile>| -> rusqlite::Result<Option<BlobRef>> {
+        match blobs {
+            Some(b) if opts.keep_raw => b.append(raw).map(Some).map_err(io_to_db),
+            _ => Ok(None),
+        }
+    };
+    let message_id = match known {
+        Some((id, has_raw)) => {
+            if opts.keep_raw && !has_raw {
+                match raw_blob(&mut blobs)? {
+                    Some(at) => tx
+                        .prepare_cached("UPDATE messages SET raw_off = ?2, raw_len = ?3 WHERE id = ?1")?
+                        .execute(params![id, at.off, at.len])?,
+                    None => tx
+                        .prepare_cached("INSERT OR IGNORE INTO raws (message_id, raw) VALUES (?1, ?2)")?
+                        .execute(params![id, raw])?,
+                };
             }
             tx.prepare_cached("UPDATE analyses SET superseded = 1 WHERE message_id = ?1 AND superseded = 0")?
                 .execute(params![id])?;
             id
         }
         None => {
+            let at = raw_blob(&mut blobs)?;
             tx.prepare_cached(
-                "INSERT INTO messages (sha256, sha1, md5, size, first_seen) VALUES (?1, '', '', ?2, ?3)",
+                "INSERT INTO messages (sha256, sha1, md5, size, first_seen, raw_off, raw_len) \
+                 VALUES (?1, '', '', ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![sha256, i64::try_from(raw.len()).unwrap_or(i64::MAX), now])?;
+            .execute(params![
+                sha256,
+                i64::try_from(raw.len()).unwrap_or(i64::MAX),
+                now,
+                at.map(|a| a.off),
+                at.map(|a| a.len)
+            ])?;
             let id = tx.last_insert_rowid();
-            if opts.keep_raw {
+            if opts.keep_raw && at.is_none() {
                 tx.prepare_cached("INSERT INTO raws (message_id, raw) VALUES (?1, ?2)")?.execute(params![id, raw])?;
             }
             id
@@ -568,10 +624,14 @@ fn write(
     brands.dedup();
     let brands = format!(",{},", brands.join(","));
     let doc = report_document(report);
+    let doc_at = match blobs.as_mut() {
+        Some(b) => Some(b.append(doc.as_bytes()).map_err(io_to_db)?),
+        None => None,
+    };
     tx.prepare_cached(
         "INSERT INTO analyses (message_id, analysed_at, received_at, source, subject, verdict, score, \
-         flagged, superseded, brands, tool_version, base_score, base_verdict) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12)",
+         flagged, superseded, brands, tool_version, base_score, base_verdict, report_off, report_len) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         message_id,
@@ -586,9 +646,14 @@ fn write(
         env!("CARGO_PKG_VERSION"),
         base_score,
         base_verdict.as_str(),
+        doc_at.map(|a| a.off),
+        doc_at.map(|a| a.len),
     ])?;
     let analysis_id = tx.last_insert_rowid();
-    tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?.execute(params![analysis_id, doc])?;
+    if doc_at.is_none() {
+        tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?
+            .execute(params![analysis_id, doc])?;
+    }
     {
         let mut ins = tx.prepare_cached(
             "INSERT INTO indicators (analysis_id, kind, value, weight, benign, vkey) \
@@ -654,33 +719,67 @@ impl Store for SqliteStore {
         let inner = self.lock();
         let conn = &inner.conn;
         let sql = format!(
-            "SELECT {ROW_COLUMNS}, (SELECT json FROM reports WHERE analysis_id = a.id) FROM analyses a \
-             JOIN messages m ON m.id = a.message_id WHERE a.id = ?1"
+            "SELECT {ROW_COLUMNS}, a.report_off, a.report_len, \
+             CASE WHEN a.report_len IS NULL THEN (SELECT json FROM reports WHERE analysis_id = a.id) END \
+             FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1"
         );
         let found = conn
             .query_row(&sql, params![id], |r| {
-                Ok((analysis_row(r)?, r.get::<_, Option<String>>(13)?.unwrap_or_default()))
+                let at = match (r.get::<_, Option<i64>>(13)?, r.get::<_, Option<i64>>(14)?) {
+                    (Some(off), Some(len)) => Some(BlobRef { off, len }),
+                    _ => None,
+                };
+                Ok((analysis_row(r)?, at, r.get::<_, Option<String>>(15)?.unwrap_or_default()))
             })
             .optional()
             .map_err(db_err)?;
-        let Some((row, json)) = found else { return Ok(None) };
-        let report = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+        let Some((row, at, json)) = found else { return Ok(None) };
+        // A report that cannot be read back (a damaged or missing blob file) is Null, not an error: the row and
+        // its indicators (history, export) stay usable.
+        let report = match (at, inner.blobs.as_ref()) {
+            (Some(at), Some(b)) => {
+                b.read(at).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or(serde_json::Value::Null)
+            }
+            _ => serde_json::from_str(&json).unwrap_or(serde_json::Value::Null),
+        };
         drop(inner);
         let indicators = self.indicators_of(&[id])?;
         Ok(Some(StoredAnalysis { row, report, indicators }))
     }
 
     fn raw_message(&self, analysis_id: i64) -> Result<Option<Vec<u8>>> {
-        self.lock()
+        let inner = self.lock();
+        let found = inner
             .conn
             .query_row(
-                "SELECT r.raw FROM analyses a JOIN raws r ON r.message_id = a.message_id WHERE a.id = ?1",
+                "SELECT m.raw_off, m.raw_len, m.sha256, \
+                 CASE WHEN m.raw_len IS NULL THEN (SELECT raw FROM raws r WHERE r.message_id = m.id) END \
+                 FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1",
                 params![analysis_id],
-                |r| r.get::<_, Option<Vec<u8>>>(0),
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<Vec<u8>>>(3)?,
+                    ))
+                },
             )
             .optional()
-            .map(Option::flatten)
-            .map_err(db_err)
+            .map_err(db_err)?;
+        match found {
+            Some((Some(off), Some(len), sha256, _)) => {
+                let b = inner.blobs.as_ref().ok_or_else(|| StoreError::Io("the blob file is not open".into()))?;
+                let raw = b.read(BlobRef { off, len })?;
+                // The message's identity doubles as an integrity check of the blob file.
+                if hex(&sha2::Sha256::digest(&raw)) != sha256 {
+                    return Err(StoreError::Io(format!("the stored message of analysis #{analysis_id} is damaged")));
+                }
+                Ok(Some(raw))
+            }
+            Some((_, _, _, raw)) => Ok(raw),
+            None => Ok(None),
+        }
     }
 
     fn history(&self, f: &HistoryFilter) -> Result<Vec<AnalysisRow>> {
@@ -770,6 +869,28 @@ mod tests {
         assert_eq!(normalise_query("121[.]50[.]46[.]57"), "121.50.46.57");
         assert_eq!(normalise_query("hxxps://www[.]4ztfqg8[.]cn"), "https://www.4ztfqg8.cn");
         assert_eq!(normalise_query("Kagoya.JP"), "kagoya.jp");
+    }
+
+    #[test]
+    fn the_whole_report_comes_back_as_reported() {
+        let raw = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/kagoya_vps.eml")).unwrap();
+        let s = SqliteStore::open_in_memory().unwrap();
+        let mut report = phishlens_core::analyze(&raw, &phishlens_core::Config::default());
+        let opts = RecordOptions { keep_raw: true, correlate: true, ..Default::default() };
+        let rec = s.record(&raw, &mut report, &opts).unwrap();
+        let stored = s.analysis(rec.analysis_id).unwrap().unwrap();
+        let back = stored.full_report().expect("a whole report");
+        assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(&report).unwrap());
+        // Not in Report's serialised form, but the Japanese text shows it.
+        let ja = |r: &Report| r.facts.origin.as_ref().map(|o| o.reason_ja.clone()).unwrap_or_default();
+        assert!(!ja(&report).is_empty());
+        assert_eq!(ja(&back), ja(&report));
+        // A partial document of an older version is not taken for a report.
+        let old = StoredAnalysis {
+            report: serde_json::json!({ "partial": true, "verdict": "phishing", "score": 9.0, "findings": [] }),
+            ..stored
+        };
+        assert!(old.full_report().is_none());
     }
 
     #[test]

@@ -162,13 +162,22 @@ pub fn fold(s: &str) -> Folded {
     while i < bytes.len() {
         // Fast path: a run of ASCII that is not white space is copied lower-cased in one go. The folded text
         // keeps the run's length, so the difference between the two texts, and the offset map, stay as they are.
-        let run =
-            bytes[i..].iter().take_while(|&&b| b.is_ascii() && !(b == b' ' || (0x09..=0x0d).contains(&b))).count();
+        // A single space between words is kept in the run (it folds to itself); a second one, or any other
+        // white space, ends it and is collapsed below.
+        let mut run = 0usize;
+        let mut run_space = last_space;
+        for &b in &bytes[i..] {
+            if !b.is_ascii() || (0x09..=0x0d).contains(&b) || (b == b' ' && run_space) {
+                break;
+            }
+            run_space = b == b' ';
+            run += 1;
+        }
         if run > 0 {
             let start = text.len();
             text.push_str(&s[i..i + run]);
             text[start..].make_ascii_lowercase();
-            last_space = false;
+            last_space = run_space;
             i += run;
             continue;
         }
@@ -221,6 +230,108 @@ pub fn fold(s: &str) -> Folded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `fold` as it was before single spaces joined the ASCII fast path: the oracle for the test below.
+    fn fold_reference(s: &str) -> Folded {
+        let mut text = String::with_capacity(s.len());
+        let mut map: Vec<(usize, usize)> = vec![(0, 0)];
+        let mut delta: isize = 0;
+        let mut last_space = false;
+        let bytes = s.as_bytes();
+        let mut i = 0usize;
+        while i < bytes.len() {
+            // Fast path: a run of ASCII that is not white space is copied lower-cased in one go. The folded text
+            // keeps the run's length, so the difference between the two texts, and the offset map, stay as they are.
+            let run =
+                bytes[i..].iter().take_while(|&&b| b.is_ascii() && !(b == b' ' || (0x09..=0x0d).contains(&b))).count();
+            if run > 0 {
+                let start = text.len();
+                text.push_str(&s[i..i + run]);
+                text[start..].make_ascii_lowercase();
+                last_space = false;
+                i += run;
+                continue;
+            }
+            let Some(c) = s[i..].chars().next() else { break };
+            let mut consumed_end = i + c.len_utf8();
+            match c {
+                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => {}
+                c if c.is_whitespace() => {
+                    if !last_space {
+                        text.push(' ');
+                    }
+                }
+                '\u{FF01}'..='\u{FF5E}' => {
+                    let a = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
+                    text.push(a.to_ascii_lowercase());
+                }
+                '\u{FF66}'..='\u{FF9D}' => {
+                    let full = HALFWIDTH_KANA.get(c as usize - 0xFF66).copied().unwrap_or(c);
+                    let next = s.get(consumed_end..).and_then(|rest| rest.chars().next());
+                    match next.and_then(|m| combine_mark(full, m).map(|k| (k, m))) {
+                        Some((combined, mark @ ('\u{FF9E}' | '\u{FF9F}'))) => {
+                            text.push(combined);
+                            consumed_end += mark.len_utf8();
+                        }
+                        _ => text.push(full),
+                    }
+                }
+                '\u{FF9E}' => text.push('゛'),
+                '\u{FF9F}' => text.push('゜'),
+                '\u{FF61}' => text.push('。'),
+                '\u{FF62}' => text.push('「'),
+                '\u{FF63}' => text.push('」'),
+                '\u{FF64}' => text.push('、'),
+                '\u{FF65}' => text.push('・'),
+                c if c.is_ascii() => text.push(c.to_ascii_lowercase()),
+                c if c.is_uppercase() => text.extend(c.to_lowercase()),
+                c => text.push(c),
+            }
+            last_space = text.ends_with(' ');
+            let new_delta = consumed_end as isize - text.len() as isize;
+            if new_delta != delta {
+                map.push((text.len(), consumed_end));
+                delta = new_delta;
+            }
+            i = consumed_end;
+        }
+        Folded { text, map, original_len: s.len() }
+    }
+
+    #[test]
+    fn fast_path_folds_as_the_char_by_char_reading() {
+        let pieces = [
+            "Verify",
+            " ",
+            "  ",
+            "\t",
+            "\r\n",
+            "ＰＡＳＳ",
+            "ﾊﾟｽ",
+            "ｶﾞ",
+            "\u{200B}",
+            "é",
+            "Ã",
+            "x",
+            "3日",
+            "\u{3000}",
+            "!",
+        ];
+        let mut seed = 0x9e37_79b9_u64;
+        for _ in 0..500 {
+            let mut s = String::new();
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 58) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let (fast, slow) = (fold(&s), fold_reference(&s));
+            assert_eq!(fast.text, slow.text, "{s:?}");
+            for p in 0..=fast.text.len() {
+                assert_eq!(fast.original(p), slow.original(p), "{s:?} at {p}");
+            }
+        }
+    }
 
     #[test]
     fn folds_widths_case_and_blanks() {

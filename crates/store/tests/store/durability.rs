@@ -54,10 +54,19 @@ fn killed_writer_loses_nothing_it_reported() {
     let store = SqliteStore::open(&db).unwrap();
     let rows = store.history(&HistoryFilter::default()).unwrap();
     assert!(rows.len() >= reported, "reported {reported}, found {}", rows.len());
-    // Every row is whole: its indicators are there too.
+    // Every row is whole: its indicators, its raw message and its report (both in the blob file) are there too.
     for r in rows.iter().take(reported) {
         assert!(!store.indicators_of(&[r.id]).unwrap().is_empty(), "analysis {} has no indicators", r.id);
+        let raw = store.raw_message(r.id).unwrap().unwrap_or_else(|| panic!("analysis {} lost its message", r.id));
+        assert!(!raw.is_empty());
+        let a = store.analysis(r.id).unwrap().unwrap();
+        assert!(a.full_report().is_some(), "analysis {} lost its report", r.id);
     }
+    // The next writer appends after whatever the killed one left, and both stay readable.
+    record(&store, &fixture("memory/amazon_kit_a.eml"), 1_673_000_000);
+    let newest = store.history(&HistoryFilter { limit: Some(1), ..Default::default() }).unwrap();
+    assert!(store.raw_message(newest[0].id).unwrap().is_some());
+    assert!(store.raw_message(rows[rows.len() - 1].id).unwrap().is_some());
     let conn = rusqlite::Connection::open(&db).unwrap();
     let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
@@ -83,7 +92,13 @@ fn concurrent_writers_lose_no_rows() {
         }
     });
     let store = SqliteStore::open(&db).unwrap();
-    assert_eq!(store.history(&HistoryFilter::default()).unwrap().len(), 2 * PER_WRITER);
+    let rows = store.history(&HistoryFilter::default()).unwrap();
+    assert_eq!(rows.len(), 2 * PER_WRITER);
+    // The two writers appended to one blob file without overwriting each other (raw_message checks sha256).
+    for r in &rows {
+        assert!(store.raw_message(r.id).unwrap().is_some(), "analysis {}", r.id);
+        assert!(store.analysis(r.id).unwrap().unwrap().full_report().is_some(), "analysis {}", r.id);
+    }
 }
 
 #[test]
@@ -92,7 +107,7 @@ fn database_files_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let (dir, store) = temp_store();
     record(&store, &fixture("kagoya_vps.eml"), 1_668_474_000);
-    for name in ["phishlens.db", "phishlens.db-wal"] {
+    for name in ["phishlens.db", "phishlens.db-wal", "phishlens.db-blobs"] {
         let p = dir.path().join(name);
         let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{name}: {mode:o}");
@@ -103,6 +118,19 @@ fn database_files_are_owner_only() {
     let _s = SqliteStore::open(&nested).unwrap();
     let mode = std::fs::metadata(nested.parent().unwrap()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
+}
+
+#[test]
+fn a_lost_blob_file_leaves_rows_usable_and_says_what_is_missing() {
+    let (dir, store) = temp_store();
+    let (_, rec) = record(&store, &fixture("kagoya_vps.eml"), 1_668_474_000);
+    drop(store);
+    std::fs::write(dir.path().join("phishlens.db-blobs"), b"").unwrap();
+    let store = SqliteStore::open(&dir.path().join("phishlens.db")).unwrap();
+    let a = store.analysis(rec.analysis_id).unwrap().unwrap();
+    assert!(a.full_report().is_none());
+    assert!(!a.indicators.is_empty());
+    assert!(store.raw_message(rec.analysis_id).is_err(), "a missing message is an error, not an empty one");
 }
 
 #[test]
