@@ -4,7 +4,7 @@
 //! commit instead (`record_deferred`): analyses go into one open transaction (no savepoint each: a failed
 //! write fails its whole group, whose analyses are then reported as not stored), and
 //! the group is committed every `GROUP_MAX` analyses or `GROUP_MAX_AGE`, whichever comes first (a commit per
-//! message made the store cost more than the analysis). An analysis is durable once its group is committed:
+//! message made the store cost more than the analysis; each commit waits for an fsync). An analysis is durable once its group is committed:
 //! the caller learns it from `group_status` and only then says "stored". A committed group is in the WAL and
 //! survives the process being killed (Ctrl-C, crash, OOM); an open one is rolled back on next open. (NORMAL
 //! may lose the last transactions on power loss, not on a process crash; that is the usual trade for WAL.)
@@ -52,9 +52,9 @@ const MATCHES_PER_VALUE: usize = crate::campaigns::MAX_GROUP;
 const MAX_CANDIDATES: usize = 3 * correlate::MAX_SEEN;
 
 /// A group is committed once it holds this many analyses...
-pub const GROUP_MAX: usize = 64;
+pub const GROUP_MAX: usize = 256;
 /// ... or is this old, whichever comes first (checked on each record, and by the caller when idle).
-pub const GROUP_MAX_AGE: Duration = Duration::from_millis(100);
+pub const GROUP_MAX_AGE: Duration = Duration::from_millis(250);
 /// Failed groups remembered for `group_status` (a caller asks soon after; older ones are long settled).
 const FAILED_KEPT: usize = 64;
 
