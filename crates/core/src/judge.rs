@@ -69,7 +69,8 @@ pub struct UrlReport {
     pub findings: Vec<Finding>,
 }
 
-fn verdict_for(score: f64) -> Verdict {
+/// The verdict a score earns, by the catalog's thresholds.
+pub fn verdict_for(score: f64) -> Verdict {
     let t = &CATALOG.thresholds;
     if score >= t.phishing {
         Verdict::Phishing

@@ -225,17 +225,8 @@ pub fn findings(seen: &[Seen]) -> Vec<Finding> {
     out
 }
 
-/// The verdict a score earns, by the catalog's thresholds (as the judge does).
-pub fn verdict_for(score: f64) -> Verdict {
-    let t = &CATALOG.thresholds;
-    if score >= t.phishing {
-        Verdict::Phishing
-    } else if score >= t.suspicious {
-        Verdict::Suspicious
-    } else {
-        Verdict::Clean
-    }
-}
+/// The verdict a score earns, by the catalog's thresholds (the judge's own rule).
+pub use phishlens_core::judge::verdict_for;
 
 /// The report's base score and verdict: from its own evidence, without `memory.*` findings. This is what
 /// decides whether a stored analysis may be pointed to by later memory findings.
