@@ -113,7 +113,7 @@ pub fn seen_before(matches: Vec<Match>, current_flagged: bool) -> Vec<Seen> {
 fn finding_id(kind: Kind) -> Option<&'static str> {
     Some(match kind {
         Kind::OriginIp => "memory.same_origin_ip",
-        Kind::OriginNet => "memory.same_origin_net",
+        Kind::OriginNet | Kind::OriginNetwork | Kind::OriginAsn => "memory.same_origin_net",
         Kind::SenderDomain | Kind::ReplyToDomain | Kind::Email => "memory.same_sender",
         Kind::ReturnPathDomain | Kind::MessageIdDomain => "memory.same_envelope_domain",
         Kind::LinkHost | Kind::Url => "memory.same_link_host",

@@ -21,6 +21,10 @@ use std::net::IpAddr;
 pub enum Kind {
     OriginIp,
     OriginNet,
+    /// The origin IP's network as its registry names it (RDAP), when the network lookups ran.
+    OriginNetwork,
+    /// The origin IP's autonomous system, from RDAP or a GeoIP database.
+    OriginAsn,
     SenderDomain,
     ReplyToDomain,
     ReturnPathDomain,
@@ -41,6 +45,8 @@ pub enum Kind {
 pub const ALL_KINDS: &[Kind] = &[
     Kind::OriginIp,
     Kind::OriginNet,
+    Kind::OriginNetwork,
+    Kind::OriginAsn,
     Kind::SenderDomain,
     Kind::ReplyToDomain,
     Kind::ReturnPathDomain,
@@ -63,6 +69,8 @@ impl Kind {
         match self {
             Kind::OriginIp => "origin_ip",
             Kind::OriginNet => "origin_net",
+            Kind::OriginNetwork => "origin_network",
+            Kind::OriginAsn => "origin_asn",
             Kind::SenderDomain => "sender_domain",
             Kind::ReplyToDomain => "reply_to_domain",
             Kind::ReturnPathDomain => "return_path_domain",
@@ -85,7 +93,7 @@ impl Kind {
     /// host and its domain), so a link between two analyses needs two families, or one strong kind.
     pub fn family(self) -> &'static str {
         match self {
-            Kind::OriginIp | Kind::OriginNet => "origin",
+            Kind::OriginIp | Kind::OriginNet | Kind::OriginNetwork | Kind::OriginAsn => "origin",
             Kind::SenderDomain | Kind::ReplyToDomain | Kind::Email | Kind::ReturnPathDomain | Kind::MessageIdDomain => {
                 "sender"
             }
@@ -121,6 +129,8 @@ impl Kind {
             Kind::ReturnPathDomain => 2.0,
             Kind::MessageIdDomain => 2.0,
             Kind::OriginNet => 1.5,
+            Kind::OriginNetwork => 1.5,
+            Kind::OriginAsn => 1.0,
             Kind::HostPattern => 1.5,
             Kind::UrlPathShape => 1.5,
             Kind::Mailer => 1.0,
@@ -294,6 +304,33 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
         };
         b.push(Kind::OriginIp, &ip.to_string(), ip_benign, None);
         b.push(Kind::OriginNet, &origin_net(ip), net_benign, None);
+        // The registry's network and the AS, when the network lookups ran: the same actor renting a new address
+        // from the same small provider. A cloud or CDN network is everyone's, like a mail platform's.
+        if let Some(intel) = report.intel.as_ref()
+            && let Some(o) = intel.ips.iter().find(|i| i.ip == ip && i.roles.iter().any(|r| r == "origin"))
+        {
+            let shared = net_benign || o.hosting.as_ref().is_some_and(|h| matches!(h.kind.as_str(), "cloud" | "cdn"));
+            if let Some(reg) = &o.registration {
+                let network = match (&reg.handle, &reg.name, &reg.range) {
+                    (Some(h), _, _) => Some(h.clone()),
+                    (None, Some(n), Some(r)) => Some(format!("{n} ({r})")),
+                    (None, Some(n), None) => Some(n.clone()),
+                    _ => None,
+                };
+                if let Some(network) = network {
+                    b.push(Kind::OriginNetwork, &network, shared, None);
+                }
+            }
+            let asn = o.asn.as_ref().map(|a| a.asn).or_else(|| o.geo.as_ref().and_then(|g| g.asn)).or_else(|| {
+                o.registration
+                    .as_ref()
+                    .and_then(|r| r.origin_as.as_deref())
+                    .and_then(|a| a.trim().trim_start_matches("AS").trim_start_matches("as").parse::<u32>().ok())
+            });
+            if let Some(asn) = asn {
+                b.push(Kind::OriginAsn, &format!("AS{asn}"), shared, None);
+            }
+        }
     }
     if let Some(d) = &from_domain {
         b.domain(Kind::SenderDomain, d);
@@ -445,6 +482,37 @@ mod tests {
         assert_eq!(url_path_shape("https://x.cn/login"), None);
         assert_eq!(origin_net("121.50.46.57".parse().unwrap()), "121.50.46.0/24");
         assert_eq!(origin_net("2001:db8:1234:5678::1".parse().unwrap()), "2001:db8:1234::/48");
+    }
+
+    #[test]
+    fn rdap_network_and_asn_of_the_origin_are_indicators_unless_cloud() {
+        use phishlens_core::intel::{GeoIp, Hosting, Intel, IpIntel, IpRegistration};
+        let ip: std::net::IpAddr = "106.75.178.120".parse().unwrap();
+        let facts = Facts { origin: Some(Origin { ip: Some(ip), ..Default::default() }), ..Default::default() };
+        let origin_intel = |hosting: Option<&str>| IpIntel {
+            ip,
+            roles: vec!["origin".into()],
+            registration: Some(IpRegistration {
+                name: Some("UCLOUD-NET".into()),
+                range: Some("106.75.0.0/16".into()),
+                ..Default::default()
+            }),
+            rdns: None,
+            geo: Some(GeoIp { asn: Some(135377), ..Default::default() }),
+            hosting: hosting.map(|k| Hosting { kind: k.into(), provider: "UCloud".into() }),
+            asn: None,
+            dnsbl: Vec::new(),
+        };
+        let mut r = report(facts);
+        r.intel = Some(Intel { ips: vec![origin_intel(Some("hosting"))], ..Default::default() });
+        let v = extract(&r, None, brands::builtin());
+        assert_eq!(find(&v, Kind::OriginNetwork)[0].value, "UCLOUD-NET (106.75.0.0/16)");
+        assert_eq!(find(&v, Kind::OriginAsn)[0].value, "AS135377");
+        assert!(find(&v, Kind::OriginAsn)[0].weight > 0.0);
+        // A cloud network is everyone's: recorded, never linking.
+        r.intel = Some(Intel { ips: vec![origin_intel(Some("cloud"))], ..Default::default() });
+        let v = extract(&r, None, brands::builtin());
+        assert!(find(&v, Kind::OriginNetwork)[0].benign && find(&v, Kind::OriginAsn)[0].weight == 0.0);
     }
 
     #[test]
