@@ -158,7 +158,8 @@ fn config(common: &Common, trusted_relays: Vec<TrustedRelay>) -> Result<Config, 
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let extra = BrandKb::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut kb = phishlens_core::brands::builtin().clone();
-        kb.brands.extend(extra.brands);
+        // `merge` also drops the matchers the clone may carry, so that they are rebuilt with the new brands.
+        kb.merge(extra);
         cfg.brands = Some(Arc::new(kb));
     }
     Ok(cfg)
@@ -190,7 +191,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode, String> {
         || args.paths.iter().any(|p| std::path::Path::new(p).is_dir());
     let lang = args.common.lang.unwrap_or_else(Lang::from_env);
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let recorder = memory::Recorder::open(&args.store)?;
+    let recorder = memory::Recorder::open(&args.store)?.map(|r| r.with_brands(cfg.brands.clone()));
     let opts = Options {
         recorder,
         format: args.common.format,

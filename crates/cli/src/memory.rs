@@ -189,6 +189,8 @@ fn open(db: &DbArg) -> Result<SqliteStore, String> {
 pub struct Recorder {
     store: Arc<dyn Store>,
     keep_raw: bool,
+    /// `--brands`, so that correlation knows the same genuine domains as the analysis.
+    brands: Option<Arc<phishlens_core::brands::BrandKb>>,
 }
 
 impl Recorder {
@@ -203,7 +205,7 @@ impl Recorder {
         let explicit = args.db.is_some() || std::env::var_os("PHISHLENS_DB").is_some_and(|v| !v.is_empty());
         let opened = phishlens_store::resolve_db_path(args.db.as_deref()).and_then(|p| SqliteStore::open(&p));
         match opened {
-            Ok(s) => Ok(Some(Recorder { store: Arc::new(s), keep_raw: !args.no_raw })),
+            Ok(s) => Ok(Some(Recorder { store: Arc::new(s), keep_raw: !args.no_raw, brands: None })),
             Err(e) if explicit => Err(e.to_string()),
             Err(e) => {
                 eprintln!("phishlens: {e}; this analysis is not saved (use --no-store to silence this)");
@@ -212,12 +214,23 @@ impl Recorder {
         }
     }
 
+    /// Correlate with the brands the analysis used (`--brands`).
+    pub fn with_brands(mut self, brands: Option<Arc<phishlens_core::brands::BrandKb>>) -> Recorder {
+        self.brands = brands;
+        self
+    }
+
     /// Compare with earlier analyses (fills `report.seen_before`, adds memory findings) and save into the open
     /// group. Returns the group: the analysis is stored once the [`CommitGate`] releases it. On error nothing
     /// was saved and the report is as analysed.
     pub fn record(&self, raw: &[u8], report: &mut Report, source: &str) -> Result<u64, String> {
-        let opts =
-            RecordOptions { keep_raw: self.keep_raw, source: Some(source.to_string()), now: None, correlate: true };
+        let opts = RecordOptions {
+            keep_raw: self.keep_raw,
+            source: Some(source.to_string()),
+            now: None,
+            correlate: true,
+            brands: self.brands.clone(),
+        };
         self.store.record_deferred(raw, report, &opts).map(|d| d.group).map_err(|e| e.to_string())
     }
 }
@@ -574,7 +587,13 @@ pub fn reanalyze(args: ReanalyzeArgs, cfg: &Config) -> Result<ExitCode, String> 
             continue;
         };
         let mut report = phishlens_core::analyze(&raw, cfg);
-        let opts = RecordOptions { keep_raw: true, source: row.source.clone(), now: None, correlate: true };
+        let opts = RecordOptions {
+            keep_raw: true,
+            source: row.source.clone(),
+            now: None,
+            correlate: true,
+            brands: cfg.brands.clone(),
+        };
         let rec = store.record(&raw, &mut report, &opts).map_err(|e| e.to_string())?;
         let changed = report.verdict.as_str() != row.verdict;
         if args.format != ListFormat::Json {

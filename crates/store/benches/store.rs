@@ -81,6 +81,7 @@ fn bench(c: &mut Criterion) {
                     source: None,
                     now: Some(1_700_000_000 + n as i64),
                     correlate: true,
+                    brands: None,
                 };
                 black_box(store.record_deferred(&raw, &mut r, &opts).expect("record"));
             }

@@ -485,6 +485,29 @@ mod tests {
     }
 
     #[test]
+    fn a_users_own_brands_never_link_analyses() {
+        let facts = Facts {
+            links: vec![link(
+                "https://portal.example-bank.test/login",
+                "portal.example-bank.test",
+                Some("example-bank.test"),
+            )],
+            ..Default::default()
+        };
+        let r = report(facts);
+        let builtin = extract(&r, None, brands::builtin());
+        assert!(find(&builtin, Kind::LinkHost)[0].weight > 0.0);
+        let mut kb = brands::builtin().clone();
+        let extra = brands::BrandKb::from_toml(
+            "[[brand]]\nid = \"example_bank\"\nname = \"Example Bank\"\ndomains = [\"example-bank.test\"]\n",
+        )
+        .unwrap();
+        kb.merge(extra);
+        let with_brand = extract(&r, None, &kb);
+        assert!(find(&with_brand, Kind::LinkHost).iter().all(|i| i.benign && i.weight == 0.0));
+    }
+
+    #[test]
     fn rdap_network_and_asn_of_the_origin_are_indicators_unless_cloud() {
         use phishlens_core::intel::{GeoIp, Hosting, Intel, IpIntel, IpRegistration};
         let ip: std::net::IpAddr = "106.75.178.120".parse().unwrap();

@@ -72,6 +72,9 @@ pub struct RecordOptions {
     pub now: Option<i64>,
     /// Look up earlier analyses and fill `seen_before` / memory findings. False stores only.
     pub correlate: bool,
+    /// The brands the analysis used (`--brands` adds to the built-in ones): a brand's genuine domains never link
+    /// analyses. None means the built-in knowledge base.
+    pub brands: Option<std::sync::Arc<phishlens_core::brands::BrandKb>>,
 }
 
 /// What `record` saved.

@@ -473,7 +473,10 @@ impl SqliteStore {
     /// and indicator extraction happen before the lock is taken.
     fn record_in_group(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
         let now = opts.now.unwrap_or_else(crate::now_secs);
-        let kb = phishlens_core::brands::builtin();
+        let kb: &phishlens_core::brands::BrandKb = match opts.brands.as_deref() {
+            Some(kb) => kb,
+            None => phishlens_core::brands::builtin(),
+        };
         let inds = indicators::extract(report, Some(raw), kb);
         // sha256 only: it is the message's identity here and what feeds quote today. sha1 and md5 of a 40 KiB
         // message cost a tenth of the whole analysis (md5 has no hardware help); the columns stay empty, and

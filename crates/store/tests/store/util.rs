@@ -20,7 +20,8 @@ pub fn at(date: &str) -> i64 {
 
 pub fn record(store: &dyn Store, raw: &[u8], now: i64) -> (Report, Recorded) {
     let mut report = phishlens_core::analyze(raw, &Config::default());
-    let opts = RecordOptions { keep_raw: true, source: Some("test".into()), now: Some(now), correlate: true };
+    let opts =
+        RecordOptions { keep_raw: true, source: Some("test".into()), now: Some(now), correlate: true, brands: None };
     let rec = store.record(raw, &mut report, &opts).expect("record");
     (report, rec)
 }
