@@ -124,6 +124,13 @@ pub fn defang(s: &str) -> String {
     s.replace('.', "[.]").replace('@', "[@]")
 }
 
+/// Addresses no mailbox user can pick: a bounce from mailer-daemon@googlemail.com is Google's own.
+pub fn is_system_sender(address: &str) -> bool {
+    address.rsplit_once('@').is_some_and(|(local, _)| {
+        local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

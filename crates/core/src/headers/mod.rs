@@ -230,8 +230,8 @@ pub fn check(facts: &Facts, cfg: &Config, out: &mut Vec<Finding>) {
 /// while the reader still sees the brand. Bounces from a local MAILER-DAEMON are left alone.
 fn check_from_malformed(facts: &Facts, out: &mut Vec<Finding>) {
     let Some(address) = facts.from.as_ref().and_then(|m| m.address.as_deref()) else { return };
-    let Some((local, dom)) = address.rsplit_once('@') else { return };
-    if local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster") {
+    let Some((_, dom)) = address.rsplit_once('@') else { return };
+    if domain::is_system_sender(address) {
         return;
     }
     let reason = if dom.ends_with('.') {

@@ -207,7 +207,7 @@ pub fn extract(text: &str, kb: &BrandKb, facts: &mut Facts) {
     }
     acc.retain(|e| !e.seen.is_empty());
 
-    let system_sender = from.address.as_deref().is_some_and(is_system_sender);
+    let system_sender = from.address.as_deref().is_some_and(domain::is_system_sender);
     if let Some(d) = from.domain.as_deref().filter(|d| !has_compatibility_chars(d)).and_then(domain::to_ascii) {
         for (b, kind, subdomain) in idx.owners_of_host(&d) {
             if kind == DomainKind::Genuine || (kind == DomainKind::Mailbox && (subdomain || system_sender)) {
@@ -274,13 +274,6 @@ fn see_disguised(acc: &mut Vec<Acc>, text: &str, already: &[usize], where_: &'st
 fn has_compatibility_chars(s: &str) -> bool {
     use unicode_normalization::UnicodeNormalization;
     !s.is_ascii() && !s.nfkc().eq(s.chars())
-}
-
-/// Addresses no mailbox user can pick: a bounce from mailer-daemon@googlemail.com is Google's own.
-fn is_system_sender(address: &str) -> bool {
-    address.rsplit_once('@').is_some_and(|(local, _)| {
-        local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
-    })
 }
 
 /// True when the From domain is one of the brand's free-mail domains (anyone can have an address there).

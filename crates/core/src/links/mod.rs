@@ -588,8 +588,7 @@ fn check_offsite_links(facts: &Facts, cfg: &Config, f: &mut Findings) {
     }
     let Some(from) = facts.from.as_ref() else { return };
     let Some(address) = from.address.as_deref() else { return };
-    let local = address.rsplit_once('@').map_or("", |(l, _)| l);
-    if local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster") {
+    if domain::is_system_sender(address) {
         return;
     }
     let Some(sender_host) = from.domain.as_deref().map(domain::normalize_host) else { return };
