@@ -407,7 +407,12 @@ impl BrandIndex {
             path_domain_matcher: if path_domains.is_empty() {
                 None
             } else {
-                AhoCorasick::builder().match_kind(MatchKind::Standard).build(path_domains.iter().map(|(_, d)| d)).ok()
+                // A DFA too: it runs over every link's path and query (tracking URLs are long).
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(path_domains.iter().map(|(_, d)| d))
+                    .ok()
             },
             path_domains,
             group_of,

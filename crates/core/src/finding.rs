@@ -47,9 +47,19 @@ pub fn cut_bytes(s: &str, max: usize) -> &str {
 
 /// Cut `s` to at most `max` chars at a char boundary, marking the cut.
 pub fn bounded(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
+    // Counting chars is the cost here, and most strings need none: no more bytes than `max` means no more
+    // chars, and in an ASCII prefix the n-th char is the n-th byte.
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let cut = if s.as_bytes().get(..=max).is_some_and(<[u8]>::is_ascii) {
+        Some(max)
+    } else {
+        s.char_indices().nth(max).map(|(i, _)| i)
+    };
+    match cut {
         None => s.to_string(),
-        Some((i, _)) => format!("{}…", &s[..i]),
+        Some(i) => format!("{}…", &s[..i]),
     }
 }
 

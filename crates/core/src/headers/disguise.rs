@@ -87,11 +87,40 @@ fn find_within(text: &str, max_chars: usize) -> Option<(Disguise, String)> {
     let mut word_start: Option<usize> = None;
     let mut found: Option<(Disguise, usize, usize)> = None;
     let mut end_of_text = text.len();
-    for (n, (i, c)) in text.char_indices().enumerate() {
+    let bytes = text.as_bytes();
+    let (mut i, mut n) = (0usize, 0usize);
+    while i < bytes.len() {
         if n >= max_chars {
             end_of_text = i;
             break;
         }
+        n += 1;
+        // ASCII (most of any text) without decoding a char: a letter is Latin, anything else ends a word.
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            if b.is_ascii_alphabetic() {
+                word_start.get_or_insert(i - 1);
+                latin = true;
+                invisible_inside |= pending_invisible;
+                pending_invisible = false;
+                continue;
+            }
+            if let Some(start) = word_start.take()
+                && found.is_none()
+            {
+                if latin && lookalike {
+                    found = Some((Disguise::MixedScript, start, i - 1));
+                } else if invisible_inside && latin && !lookalike {
+                    found = Some((Disguise::Invisible, start, i - 1));
+                }
+            }
+            (latin, lookalike, invisible_inside, pending_invisible) = (false, false, false, false);
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else { break };
+        let at = i;
+        i += c.len_utf8();
         if is_tag(c) {
             return Some((Disguise::Tags, crate::finding::bounded(text, 120)));
         }
@@ -101,7 +130,7 @@ fn find_within(text: &str, max_chars: usize) -> Option<(Disguise, String)> {
         if c.is_alphabetic() {
             let s = script(c);
             if word_start.is_none() {
-                word_start = Some(i);
+                word_start = Some(at);
             }
             latin |= s == Script::Latin;
             lookalike |= matches!(s, Script::Cyrillic | Script::Greek);
@@ -113,14 +142,14 @@ fn find_within(text: &str, max_chars: usize) -> Option<(Disguise, String)> {
             pending_invisible = true;
             continue;
         }
-        // A word ended at `i`.
+        // A word ended at `at`.
         if let Some(start) = word_start.take()
             && found.is_none()
         {
             if latin && lookalike {
-                found = Some((Disguise::MixedScript, start, i));
+                found = Some((Disguise::MixedScript, start, at));
             } else if invisible_inside && latin && !lookalike {
-                found = Some((Disguise::Invisible, start, i));
+                found = Some((Disguise::Invisible, start, at));
             }
         }
         (latin, lookalike, invisible_inside, pending_invisible) = (false, false, false, false);

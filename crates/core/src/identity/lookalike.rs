@@ -61,45 +61,49 @@ pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max || a.len() > 64 || b.len() > 64 {
         return None;
     }
-    let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    // Three rows on the stack (both names are at most 64 chars), rotated by index: this runs for many label
+    // pairs per message.
+    let mut rows = [[0usize; 65]; 3];
+    for (j, v) in rows[1].iter_mut().enumerate() {
+        *v = j;
+    }
+    let (mut p2, mut p1, mut c) = (0usize, 1usize, 2usize);
     for i in 1..=a.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
+        rows[c][0] = i;
+        let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let mut v = (rows[p1][j] + 1).min(rows[c][j - 1] + 1).min(rows[p1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(rows[p2][j - 2] + 1);
             }
-            cur[j] = v;
+            rows[c][j] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
             return None;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        (p2, p1, c) = (p1, c, p2);
     }
-    Some(prev[b.len()]).filter(|&d| d <= max)
+    Some(rows[p1][b.len()]).filter(|&d| d <= max)
 }
 
 /// True when `cand` is a typo of the brand label `brand`, by rules tuned against popular domains:
 /// 5 chars: one insertion, deletion or transposition; 6-8 chars: one edit that keeps the first letter; 9+
 /// chars: up to two edits that keep the first letter. Shorter names are compared by skeleton only.
 pub fn is_typo(cand: &str, brand: &str) -> bool {
+    // Every label of a message is tried against every brand label: reject without allocating first.
+    // Substituting the first letter mostly gives a different word (binance/finance), not a typo.
+    if cand.chars().next() != brand.chars().next() || cand == brand {
+        return false;
+    }
+    let (a_len, b_len) = (cand.chars().count(), brand.chars().count());
+    let max = if b_len >= 9 { 2 } else { 1 };
+    if b_len < 5 || a_len < 4 || a_len.abs_diff(b_len) > max {
+        return false;
+    }
     let a: Vec<char> = cand.chars().collect();
     let b: Vec<char> = brand.chars().collect();
-    if b.len() < 5 || a == b || a.len() < 4 {
-        return false;
-    }
-    // Substituting the first letter mostly gives a different word (binance/finance), not a typo.
-    if a.first() != b.first() {
-        return false;
-    }
-    let max = if b.len() >= 9 { 2 } else { 1 };
     let Some(d) = osa_distance(&a, &b, max) else {
         return false;
     };
