@@ -6,6 +6,9 @@ use super::lexicon::is_cjk;
 
 /// At most this many chars are looked at.
 const SAMPLE_CHARS: usize = 4000;
+/// At most this many words are looked up as stop words (a few hundred settle the language; this runs on every
+/// message).
+const SAMPLE_WORDS: usize = 300;
 
 const STOPWORDS: &[(&str, &[&str])] = &[
     (
@@ -141,12 +144,12 @@ pub fn detect(text: &str) -> Option<&'static str> {
             }
         }
     };
-    // The first SAMPLE_CHARS / 4 words of at most 8 bytes (a word is a run of alphabetic chars), read with the
+    // The first SAMPLE_WORDS words of at most 8 bytes (a word is a run of alphabetic chars), read with the
     // same ASCII fast path as above.
     let mut words = 0usize;
     let mut word_start: Option<usize> = None;
     let mut i = 0usize;
-    while i < bytes.len() && words < SAMPLE_CHARS / 4 {
+    while i < bytes.len() && words < SAMPLE_WORDS {
         let b = bytes[i];
         let (alphabetic, len) = if b.is_ascii() {
             (b.is_ascii_alphabetic(), 1)
@@ -165,7 +168,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
         i += len;
     }
     if let Some(start) = word_start
-        && words < SAMPLE_CHARS / 4
+        && words < SAMPLE_WORDS
         && bytes.len() - start <= 8
     {
         count_word(text.get(start..).unwrap_or_default());
@@ -236,7 +239,7 @@ mod tests {
         }
         let mut counts = [0usize; STOPWORDS.len()];
         for word in
-            text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 8).take(SAMPLE_CHARS / 4)
+            text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty() && w.len() <= 8).take(SAMPLE_WORDS)
         {
             let Some(key) = stopword_key(word) else { continue };
             if let Ok(at) = STOPWORD_INDEX.binary_search_by_key(&key, |&(k, _)| k) {

@@ -285,7 +285,9 @@ fn ip_in_text(text: &str) -> Option<(IpAddr, Option<&str>)> {
 /// An IP written as `1.2.3.4`, `[1.2.3.4]`, `[1.2.3.4]:25`, `IPv6:2001:db8::1`, `[IPv6:...]`, `1.2.3.4:25`.
 fn token_ip(word: &str) -> Option<IpAddr> {
     let w = word.trim_matches(|c: char| c == ',' || c == ';' || c == '"');
-    if w.len() > 64 {
+    // Every form above has a digit or a colon; most words of a Received header (by, with, esmtp, names) have
+    // neither and are rejected here without a parse.
+    if w.len() > 64 || !w.bytes().any(|b| b.is_ascii_digit() || b == b':') {
         return None;
     }
     let inner = match (w.find('['), w.find(']')) {

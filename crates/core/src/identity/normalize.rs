@@ -50,14 +50,26 @@ pub fn fold(src: &str, max_bytes: usize) -> Folded {
     let src = cut(src, max_bytes);
     let mut out = String::with_capacity(src.len());
     let mut checkpoints = Vec::new();
-    let mut chars = src.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let bytes = src.as_bytes();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        // A run of ASCII is copied lower-cased in one go (same length, so no checkpoint).
+        let run = bytes[at..].iter().position(|b| !b.is_ascii()).unwrap_or(bytes.len() - at);
+        if run > 0 {
+            let start = out.len();
+            out.push_str(&src[at..at + run]);
+            if let Some(appended) = out.get_mut(start..) {
+                appended.make_ascii_lowercase();
+            }
+            at += run;
+            continue;
+        }
+        let i = at;
+        let Some(c) = src[i..].chars().next() else { break };
+        at += c.len_utf8();
         let before = out.len();
         let src_len;
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-            continue;
-        } else if is_stable_cjk(c) {
+        if is_stable_cjk(c) {
             out.push(c);
             continue;
         } else if is_invisible(c) {
@@ -78,13 +90,13 @@ pub fn fold(src: &str, max_bytes: usize) -> Folded {
         } else if is_halfwidth_katakana(c) {
             // Normalise the whole run so that ｿﾞ composes to ゾ.
             let mut end = i + c.len_utf8();
-            while let Some(&(j, d)) = chars.peek() {
+            while let Some(d) = src.get(end..).and_then(|rest| rest.chars().next()) {
                 if !is_halfwidth_katakana(d) {
                     break;
                 }
-                end = j + d.len_utf8();
-                chars.next();
+                end += d.len_utf8();
             }
+            at = end;
             out.extend(src.get(i..end).unwrap_or_default().nfkc());
             src_len = end - i;
         } else {

@@ -18,6 +18,10 @@ pub fn check(facts: &Facts, kb: &BrandKb, out: &mut Vec<Finding>) {
             continue;
         }
         let Some(rest) = after_host(&link.url) else { continue };
+        // Every pattern is a domain name, so it has a dot.
+        if !rest.contains('.') {
+            continue;
+        }
         let rest = rest.to_ascii_lowercase();
         let host_reg = link.registrable.as_deref().unwrap_or(&link.host);
         let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
