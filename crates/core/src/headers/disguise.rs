@@ -94,6 +94,29 @@ fn find_within(text: &str, max_chars: usize) -> Option<(Disguise, String)> {
             end_of_text = i;
             break;
         }
+        // A run of ASCII while the current word shows nothing (no look-alike letter, no invisible char): words
+        // ending inside the run end clean, so only where the last word starts matters. Most text is this.
+        if !lookalike && !invisible_inside && !pending_invisible {
+            let limit = bytes.len().min(i + (max_chars - n));
+            let run = bytes[i..limit].iter().position(|b| !b.is_ascii()).unwrap_or(limit - i);
+            if run > 1 {
+                let seg = &bytes[i..i + run];
+                match seg.iter().rposition(|b| !b.is_ascii_alphabetic()) {
+                    // The run ends in a non-letter: no word is open.
+                    Some(p) if p + 1 == run => (word_start, latin) = (None, false),
+                    // The run ends in letters: a Latin word starts after its last non-letter.
+                    Some(p) => (word_start, latin) = (Some(i + p + 1), true),
+                    // All letters: the open word (if any) goes on.
+                    None => {
+                        word_start.get_or_insert(i);
+                        latin = true;
+                    }
+                }
+                i += run;
+                n += run;
+                continue;
+            }
+        }
         n += 1;
         // ASCII (most of any text) without decoding a char: a letter is Latin, anything else ends a word.
         let b = bytes[i];
@@ -176,6 +199,90 @@ fn find_within(text: &str, max_chars: usize) -> Option<(Disguise, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The char-by-char reading the ASCII fast paths replaced, kept as the reference they must agree with.
+    fn reference_find_within(text: &str, max_chars: usize) -> Option<(Disguise, String)> {
+        let mut math = 0usize;
+        // Current word: which scripts it has, whether an invisible char sat between letters.
+        let (mut latin, mut lookalike, mut invisible_inside, mut pending_invisible) = (false, false, false, false);
+        let mut word_start: Option<usize> = None;
+        let mut found: Option<(Disguise, usize, usize)> = None;
+        let mut end_of_text = text.len();
+        for (n, (i, c)) in text.char_indices().enumerate() {
+            if n >= max_chars {
+                end_of_text = i;
+                break;
+            }
+            if is_tag(c) {
+                return Some((Disguise::Tags, crate::finding::bounded(text, 120)));
+            }
+            if is_math_letter(c) {
+                math += 1;
+            }
+            if c.is_alphabetic() {
+                let s = script(c);
+                if word_start.is_none() {
+                    word_start = Some(i);
+                }
+                latin |= s == Script::Latin;
+                lookalike |= matches!(s, Script::Cyrillic | Script::Greek);
+                invisible_inside |= pending_invisible;
+                pending_invisible = false;
+                continue;
+            }
+            if is_invisible(c) && word_start.is_some() {
+                pending_invisible = true;
+                continue;
+            }
+            // A word ended at `i`.
+            if let Some(start) = word_start.take()
+                && found.is_none()
+            {
+                if latin && lookalike {
+                    found = Some((Disguise::MixedScript, start, i));
+                } else if invisible_inside && latin && !lookalike {
+                    found = Some((Disguise::Invisible, start, i));
+                }
+            }
+            (latin, lookalike, invisible_inside, pending_invisible) = (false, false, false, false);
+        }
+        if let Some(start) = word_start
+            && found.is_none()
+        {
+            if latin && lookalike {
+                found = Some((Disguise::MixedScript, start, end_of_text));
+            } else if invisible_inside && latin && !lookalike {
+                found = Some((Disguise::Invisible, start, end_of_text));
+            }
+        }
+        if let Some((kind, start, end)) = found {
+            let word: String = text.get(start..end).unwrap_or("").chars().filter(|c| !is_invisible(*c)).collect();
+            return Some((kind, crate::finding::bounded(&word, 80)));
+        }
+        if math >= MIN_MATH_LETTERS {
+            return Some((Disguise::MathLetters, crate::finding::bounded(text, 120)));
+        }
+        None
+    }
+
+    proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_char_by_char_reading(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("a"), Just("Pay"), Just("pal"), Just(" "), Just("."), Just("-"), Just("\u{430}"),
+                    Just("\u{3BF}"), Just("\u{200B}"), Just("\u{E0041}"), Just("\u{1D5EA}"), Just("あ"),
+                    Just("é"), Just("\n"), Just("12"), Just("ᴘ")
+                ],
+                0..40,
+            ),
+            max in 0usize..60,
+        ) {
+            let text: String = parts.concat();
+            prop_assert_eq!(find_within(&text, max), reference_find_within(&text, max));
+        }
+    }
 
     #[test]
     fn cyrillic_letters_inside_a_latin_word() {
