@@ -76,9 +76,44 @@ impl Default for ScanLimits {
     }
 }
 
-/// A lower-case tag name, truncated to 15 bytes: enough to tell every element we care about apart, and Copy.
+/// A lower-case tag name, truncated to 15 bytes (enough to tell every element we care about apart), with the
+/// element's kind (`VOID`, `BLOCK`, ...) looked up once. Copy.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct TagName([u8; 15], u8);
+struct TagName {
+    buf: [u8; 15],
+    len: u8,
+    kind: u8,
+}
+
+/// Elements without content (no end tag).
+const VOID: u8 = 1;
+/// Elements that start and end a line of text.
+const BLOCK: u8 = 2;
+/// Table cells: a space between their texts.
+const CELL: u8 = 4;
+/// Containers whose stray end tag inside a hidden region means the region was implicitly closed.
+const CLOSES_HIDDEN: u8 = 8;
+/// Elements `start_tag` / `end_tag` look at more closely (links, forms, raw text, title).
+const SPECIAL: u8 = 16;
+
+/// The kind of an element, by lower-case name: one match per tag instead of one per question.
+fn tag_kind(name: &[u8]) -> u8 {
+    match name {
+        b"p" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"dl" | b"dt" | b"dd" | b"header" | b"footer"
+        | b"nav" | b"aside" | b"main" | b"pre" | b"fieldset" | b"address" | b"figure" | b"figcaption" | b"thead"
+        | b"tfoot" => BLOCK,
+        b"div" | b"tr" | b"li" | b"table" | b"ul" | b"ol" | b"blockquote" | b"section" | b"article" | b"center"
+        | b"body" | b"tbody" => BLOCK | CLOSES_HIDDEN,
+        b"br" | b"hr" => VOID | BLOCK,
+        b"form" => BLOCK | CLOSES_HIDDEN | SPECIAL,
+        b"td" | b"th" => CELL | CLOSES_HIDDEN,
+        b"html" => CLOSES_HIDDEN,
+        b"area" | b"base" | b"embed" | b"img" | b"input" | b"link" | b"meta" | b"source" => VOID | SPECIAL,
+        b"col" | b"param" | b"track" | b"wbr" | b"keygen" => VOID,
+        b"a" | b"iframe" | b"frame" | b"script" | b"select" | b"textarea" | b"button" | b"style" | b"title" => SPECIAL,
+        _ => 0,
+    }
+}
 
 impl TagName {
     fn new(raw: &[u8]) -> TagName {
@@ -87,107 +122,80 @@ impl TagName {
         for (d, s) in buf.iter_mut().zip(raw) {
             *d = s.to_ascii_lowercase();
         }
-        TagName(buf, n as u8)
+        TagName { buf, len: n as u8, kind: tag_kind(&buf[..n]) }
     }
+
+    /// Read a tag name starting at `b[start]`, up to whitespace, `/` or `>`; returns it and where it ends.
+    fn read(b: &[u8], start: usize) -> (TagName, usize) {
+        let mut buf = [0u8; 15];
+        let j = skip(b, start, |c| class(c) & (WS | SLASH | GT) == 0);
+        let raw = b.get(start..j).unwrap_or_default();
+        for (d, s) in buf.iter_mut().zip(raw) {
+            *d = s.to_ascii_lowercase();
+        }
+        let n = raw.len().min(15);
+        (TagName { buf, len: n as u8, kind: tag_kind(&buf[..n]) }, j)
+    }
+
     fn as_bytes(&self) -> &[u8] {
-        &self.0[..usize::from(self.1).min(15)]
+        &self.buf[..usize::from(self.len).min(15)]
+    }
+
+    fn is(&self, kind: u8) -> bool {
+        self.kind & kind != 0
     }
 }
 
-fn is_void(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"area"
-            | b"base"
-            | b"br"
-            | b"col"
-            | b"embed"
-            | b"hr"
-            | b"img"
-            | b"input"
-            | b"link"
-            | b"meta"
-            | b"param"
-            | b"source"
-            | b"track"
-            | b"wbr"
-            | b"keygen"
-    )
-}
+/// Byte classes of the tag grammar, one table lookup per byte.
+const WS: u8 = 1;
+const SLASH: u8 = 2;
+const GT: u8 = 4;
+const EQ: u8 = 8;
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = WS;
+    t[b'\t' as usize] = WS;
+    t[b'\n' as usize] = WS;
+    t[b'\r' as usize] = WS;
+    t[0x0c] = WS;
+    t[b'/' as usize] = SLASH;
+    t[b'>' as usize] = GT;
+    t[b'=' as usize] = EQ;
+    t
+};
 
-/// Elements that start and end a line of text.
-fn is_block(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"p" | b"div"
-            | b"br"
-            | b"tr"
-            | b"li"
-            | b"h1"
-            | b"h2"
-            | b"h3"
-            | b"h4"
-            | b"h5"
-            | b"h6"
-            | b"table"
-            | b"ul"
-            | b"ol"
-            | b"dl"
-            | b"dt"
-            | b"dd"
-            | b"blockquote"
-            | b"hr"
-            | b"section"
-            | b"article"
-            | b"header"
-            | b"footer"
-            | b"nav"
-            | b"aside"
-            | b"main"
-            | b"pre"
-            | b"form"
-            | b"fieldset"
-            | b"address"
-            | b"figure"
-            | b"figcaption"
-            | b"center"
-            | b"body"
-            | b"tbody"
-            | b"thead"
-            | b"tfoot"
-    )
-}
-
-/// Containers whose stray end tag inside a hidden region means the region was implicitly closed.
-fn closes_hidden_region(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"div"
-            | b"td"
-            | b"th"
-            | b"tr"
-            | b"table"
-            | b"tbody"
-            | b"body"
-            | b"html"
-            | b"li"
-            | b"ul"
-            | b"ol"
-            | b"center"
-            | b"blockquote"
-            | b"form"
-            | b"section"
-            | b"article"
-    )
+fn class(b: u8) -> u8 {
+    BYTE_CLASS[usize::from(b)]
 }
 
 fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+    class(b) & WS != 0
 }
 
 /// Characters that render as nothing: dropped from text (phishers sprinkle them to break keyword matching).
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' | '\u{034f}')
+}
+
+/// False when the UTF-8 sequence led by the non-ASCII byte `lead` can be neither whitespace nor an invisible
+/// character. Those all start with C2 (U+0085, U+00A0, U+00AD), CD (U+034F), E1 (U+1680), E2 (U+2000-U+2060),
+/// E3 (U+3000) or EF (U+FEFF).
+fn may_be_space_or_invisible(lead: u8) -> bool {
+    matches!(lead, 0xc2 | 0xcd | 0xe1 | 0xe2 | 0xe3 | 0xef)
+}
+
+/// ASCII whitespace in text (HTML's set plus vertical tab, which `char::is_whitespace` also collapses).
+fn is_text_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+}
+
+/// Length of the UTF-8 sequence led by the non-ASCII byte `lead` of a valid string.
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xf0.. => 4,
+        0xe0.. => 3,
+        _ => 2,
+    }
 }
 
 /// A whitespace-collapsing, bounded text buffer.
@@ -243,25 +251,41 @@ impl TextSink {
         if self.full {
             return;
         }
-        // Byte loop with an ASCII fast path: most text between tags is ASCII or plain CJK.
+        // Byte loop with fast paths: most text between tags is printable ASCII or plain CJK/Latin letters,
+        // which only extend the current run.
         let b = s.as_bytes();
         let mut start = 0;
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
+            if c.is_ascii_graphic() {
+                i += 1;
+                continue;
+            }
             if c < 0x80 {
                 // One space between two visible ASCII chars stays inside the run: it is what collapsing would
                 // write there anyway, and it spares a `push_run` per word.
-                if c == b' ' && i > start && b.get(i + 1).is_some_and(|&n| n.is_ascii_graphic()) {
+                if c == b' ' && i > start && b.get(i + 1).is_some_and(u8::is_ascii_graphic) {
                     i += 1;
                     continue;
                 }
-                if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
-                    self.push_run(&s[start..i]);
-                    self.pending_space = true;
-                    start = i + 1;
-                }
                 i += 1;
+                if is_text_ws(c) {
+                    // A run of whitespace (source indentation between tags) collapses at once.
+                    if i - 1 > start {
+                        self.push_run(&s[start..i - 1]);
+                    }
+                    self.pending_space = true;
+                    while i < b.len() && is_text_ws(b[i]) {
+                        i += 1;
+                    }
+                    start = i;
+                }
+                continue;
+            }
+            if !may_be_space_or_invisible(c) {
+                // The lead byte gives the length (`s` is valid UTF-8, so this stays on char boundaries).
+                i += utf8_len(c);
                 continue;
             }
             let Some(ch) = s.get(i..).and_then(|rest| rest.chars().next()) else { break };
@@ -354,13 +378,19 @@ impl<'a> Attrs<'a> {
     }
 }
 
+/// The first position at or after `i` whose byte does not satisfy `pred` (or the end): a slice search, without
+/// a bounds check per byte.
+fn skip(b: &[u8], i: usize, pred: impl Fn(u8) -> bool) -> usize {
+    b.get(i..).and_then(|rest| rest.iter().position(|&c| !pred(c))).map_or(b.len(), |o| i + o)
+}
+
 /// Read the attributes of a tag starting at `i` (just after the tag name). Returns the position after the
 /// closing `>` (or the end of input when there is none).
 fn parse_attrs<'a>(s: &'a str, mut i: usize, attrs: &mut Attrs<'a>) -> usize {
     let b = s.as_bytes();
     let len = b.len();
     loop {
-        while i < len && (is_ws(b[i]) || b[i] == b'/') {
+        while i < len && class(b[i]) & (WS | SLASH) != 0 {
             i += 1;
         }
         if i >= len {
@@ -372,7 +402,7 @@ fn parse_attrs<'a>(s: &'a str, mut i: usize, attrs: &mut Attrs<'a>) -> usize {
         // Attribute name: at least one byte (a leading '=' belongs to the name, as in the HTML spec).
         let name_start = i;
         i += 1;
-        while i < len && !is_ws(b[i]) && !matches!(b[i], b'/' | b'>' | b'=') {
+        while i < len && class(b[i]) == 0 {
             i += 1;
         }
         let name = &s[name_start..i];
@@ -400,7 +430,7 @@ fn parse_attrs<'a>(s: &'a str, mut i: usize, attrs: &mut Attrs<'a>) -> usize {
                 }
             } else {
                 let start = i;
-                while i < len && !is_ws(b[i]) && b[i] != b'>' {
+                while i < len && class(b[i]) & (WS | GT) == 0 {
                     i += 1;
                 }
                 value = &s[start..i];
@@ -571,61 +601,151 @@ fn attr_url(raw: &str) -> String {
 
 /// True when an inline style hides the element's text. Declarations are read one by one (this runs for
 /// nearly every tag of a newsletter, so no allocation and no lower-casing copy).
+// Kept out of the scanner loop: inlined there, it made the loop around it slower.
+#[inline(never)]
 fn style_hides(style: &str) -> bool {
     let mut zero_height = false;
     let mut overflow_hidden = false;
-    // Byte loops rather than `split(';')` / `split_once(':')`: declarations are a few bytes long, and the
-    // searcher's set-up cost per call was most of this function's time on newsletters.
+    // Styles are long (newsletters put every rule inline) and declarations short: one pass finds the `:` and
+    // `;` of all declarations, eight bytes at a time.
     let style = cut(style, 4096);
     let b = style.as_bytes();
     let mut decl_start = 0;
-    while decl_start <= b.len() {
-        let decl_end = b[decl_start..].iter().position(|&c| c == b';').map_or(b.len(), |o| decl_start + o);
-        let decl = &style[decl_start..decl_end];
-        decl_start = decl_end + 1;
-        let Some(colon) = decl.bytes().position(|c| c == b':') else { continue };
-        let (prop, value) = (&decl[..colon], &decl[colon + 1..]);
-        let prop = prop.trim();
-        let value = value.trim();
-        let value = value.strip_suffix("!important").map_or(value, str::trim_end);
-        let is = |name: &str| prop.eq_ignore_ascii_case(name);
-        if is("display") {
-            if value.eq_ignore_ascii_case("none") {
-                return true;
-            }
-        } else if is("visibility") {
-            if value.eq_ignore_ascii_case("hidden") {
-                return true;
-            }
-        } else if is("font-size") {
-            if let Some((v, unit)) = css_number(value) {
-                let tiny =
-                    if unit.eq_ignore_ascii_case("em") || unit.eq_ignore_ascii_case("rem") { v < 0.2 } else { v < 2.0 };
-                if tiny {
-                    return true;
-                }
-            }
-        } else if is("opacity") {
-            if css_number(value).is_some_and(|(v, _)| v < 0.05) {
-                return true;
-            }
-        } else if is("max-height") || is("height") {
-            zero_height |= css_number(value).is_some_and(|(v, _)| v == 0.0);
-        } else if is("overflow") {
-            overflow_hidden |= value.eq_ignore_ascii_case("hidden");
+    let mut colon = None;
+    let separators = Separators { b, i: 0 };
+    for pos in separators.chain(std::iter::once(b.len())) {
+        if b.get(pos) == Some(&b':') {
+            colon = colon.or(Some(pos));
+            continue;
+        }
+        // `pos` ends a declaration (a `;` or the end of the style).
+        let start = decl_start;
+        decl_start = pos + 1;
+        let Some(c) = colon.take() else { continue };
+        let (Some(prop), Some(value)) = (style.get(start..c), style.get(c + 1..pos)) else { continue };
+        if declaration_hides(prop, value, &mut zero_height, &mut overflow_hidden) {
+            return true;
         }
     }
     // Preheader idiom: a zero-height box with overflow hidden.
     zero_height && overflow_hidden
 }
 
+/// Positions of the `:` and `;` bytes of a style, in order. The two differ only in the lowest bit, so one
+/// SWAR test per eight bytes finds both (a search call per declaration cost more than the declaration).
+struct Separators<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Iterator for Separators<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+            // A zero byte in `x` is a `:` or `;` in the chunk; the lowest flagged byte is the first one
+            // (borrows only flag bytes above a real zero).
+            let x = (u64::from_le_bytes(chunk) | LO) ^ (u64::from(b';') * LO);
+            let found = x.wrapping_sub(LO) & !x & HI;
+            if found != 0 {
+                let at = self.i + (found.trailing_zeros() / 8) as usize;
+                self.i = at + 1;
+                return Some(at);
+            }
+            self.i += 8;
+        }
+        while let Some(&c) = self.b.get(self.i) {
+            self.i += 1;
+            if c | 1 == b';' {
+                return Some(self.i - 1);
+            }
+        }
+        None
+    }
+}
+
+/// `str::trim` with an ASCII fast path (the same result: `trim` is only needed again when an edge is a
+/// vertical tab or a non-ASCII char, which `trim_ascii` leaves).
+fn trim_fast(s: &str) -> &str {
+    let t = s.trim_ascii();
+    let odd = |b: &u8| *b >= 0x80 || *b == 0x0b;
+    if t.as_bytes().first().is_some_and(odd) || t.as_bytes().last().is_some_and(odd) { t.trim() } else { t }
+}
+
+/// The CSS properties that can hide text.
+enum HidingProp {
+    Display,
+    Visibility,
+    FontSize,
+    Opacity,
+    Height,
+    Overflow,
+}
+
+/// True when one declaration hides the text by itself; notes the parts of the zero-height idiom.
+fn declaration_hides(prop: &str, value: &str, zero_height: &mut bool, overflow_hidden: &mut bool) -> bool {
+    let prop = trim_fast(prop);
+    let is = |name: &str| prop.eq_ignore_ascii_case(name);
+    // Most declarations (margins, colours, fonts, mso-*) are none of these: the value is not even looked at.
+    let which = match prop.len() {
+        7 if is("display") => HidingProp::Display,
+        10 if is("visibility") => HidingProp::Visibility,
+        9 if is("font-size") => HidingProp::FontSize,
+        7 if is("opacity") => HidingProp::Opacity,
+        10 if is("max-height") => HidingProp::Height,
+        6 if is("height") => HidingProp::Height,
+        8 if is("overflow") => HidingProp::Overflow,
+        _ => return false,
+    };
+    let value = trim_fast(value);
+    let value = value.strip_suffix("!important").map_or(value, str::trim_end);
+    match which {
+        HidingProp::Display => value.eq_ignore_ascii_case("none"),
+        HidingProp::Visibility => value.eq_ignore_ascii_case("hidden"),
+        HidingProp::FontSize => css_number(value).is_some_and(|(v, unit)| {
+            if unit.eq_ignore_ascii_case("em") || unit.eq_ignore_ascii_case("rem") { v < 0.2 } else { v < 2.0 }
+        }),
+        HidingProp::Opacity => css_number(value).is_some_and(|(v, _)| v < 0.05),
+        HidingProp::Height => {
+            *zero_height |= css_number(value).is_some_and(|(v, _)| v == 0.0);
+            false
+        }
+        HidingProp::Overflow => {
+            *overflow_hidden |= value.eq_ignore_ascii_case("hidden");
+            false
+        }
+    }
+}
+
 /// A CSS number and its unit (`0.5px` -> (0.5, "px")).
 fn css_number(value: &str) -> Option<(f32, &str)> {
-    let num_end = value.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(value.len());
-    let num: f32 = value[..num_end].parse().ok()?;
-    let rest = &value[num_end..];
-    let unit_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+    // Byte positions: the number and the unit are ASCII, and the first other byte starts a char.
+    let num_end = value.bytes().position(|c| !(c.is_ascii_digit() || c == b'.')).unwrap_or(value.len());
+    let (num, rest) = value.split_at(num_end);
+    let num: f32 = whole_number(num).map_or_else(|| num.parse().ok(), Some)?;
+    let unit_end = rest.bytes().position(|c| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
     Some((num, &rest[..unit_end]))
+}
+
+/// `12`, `11.0`, `0.00`: a whole number written with at most 7 digits, exactly as `str::parse::<f32>` reads it
+/// (integers that small are exact in f32) but without the float parser, which font sizes ran through.
+fn whole_number(num: &str) -> Option<f32> {
+    let b = num.as_bytes();
+    let int_len = b.iter().position(|&c| c == b'.').unwrap_or(b.len());
+    let (int, frac) = (&b[..int_len], b.get(int_len + 1..).unwrap_or_default());
+    if int.is_empty() || int.len() > 7 || !frac.iter().all(|&c| c == b'0') {
+        return None;
+    }
+    let mut n = 0u32;
+    for &c in int {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(c - b'0');
+    }
+    Some(n as f32)
 }
 
 /// `content="0; url=https://..."` of a meta refresh.
@@ -732,16 +852,26 @@ impl<'a> Scanner<'a> {
             if h.tag.as_bytes() == b"p" && n == b"p" && h.inner.is_empty() {
                 // A new <p> implicitly closes a hidden <p>.
                 self.close_hidden();
-            } else if !is_void(n) && h.inner.len() < HIDDEN_DEPTH_MAX {
+            } else if !name.is(VOID) && h.inner.len() < HIDDEN_DEPTH_MAX {
                 h.inner.push(name);
             }
-        } else if !is_void(n) && (attrs.hidden || attrs.style.is_some_and(style_hides)) {
+        } else if !name.is(VOID) && (attrs.hidden || attrs.style.is_some_and(style_hides)) {
             opens_hidden = true;
         }
-        if is_block(n) {
+        if name.is(BLOCK) {
             self.line_break();
-        } else if matches!(n, b"td" | b"th") {
+        } else if name.is(CELL) {
             self.space();
+        }
+        if !name.is(SPECIAL) {
+            // Spans, paragraphs, cells and the like: nothing more to read.
+            if let Some(bg) = attrs.background {
+                self.push_url(LinkSource::Src, bg);
+            }
+            if opens_hidden {
+                self.hidden = Some(HiddenRegion { tag: name, inner: Vec::new(), text: TextSink::new(HIDDEN_TEXT_MAX) });
+            }
+            return end;
         }
         match n {
             b"a" => {
@@ -879,7 +1009,8 @@ impl<'a> Scanner<'a> {
 
     fn end_tag(&mut self, name: TagName) {
         let n = name.as_bytes();
-        if n == b"title"
+        if name.is(SPECIAL)
+            && n == b"title"
             && let Some(t) = self.title.take()
         {
             let t = t.finish();
@@ -891,18 +1022,20 @@ impl<'a> Scanner<'a> {
         if let Some(h) = &mut self.hidden {
             if let Some(pos) = h.inner.iter().rposition(|t| *t == name) {
                 h.inner.truncate(pos);
-            } else if h.tag == name || closes_hidden_region(n) {
+            } else if h.tag == name || name.is(CLOSES_HIDDEN) {
                 self.close_hidden();
             }
         }
-        match n {
-            b"a" => self.close_anchor(),
-            b"form" => self.current_form = None,
-            _ => {}
+        if name.is(SPECIAL) {
+            match n {
+                b"a" => self.close_anchor(),
+                b"form" => self.current_form = None,
+                _ => {}
+            }
         }
-        if is_block(n) {
+        if name.is(BLOCK) {
             self.line_break();
-        } else if matches!(n, b"td" | b"th") {
+        } else if name.is(CELL) {
             self.space();
         }
     }
@@ -986,22 +1119,14 @@ impl<'a> Scanner<'a> {
                     // `</>` is ignored; `</ 3` is a bogus comment.
                     return memchr(b'>', &b[at..]).map_or(len, |o| at + o + 1);
                 }
-                let mut j = name_start;
-                while j < len && !is_ws(b[j]) && !matches!(b[j], b'/' | b'>') {
-                    j += 1;
-                }
-                let name = TagName::new(&b[name_start..j]);
+                let (name, j) = TagName::read(b, name_start);
                 let end = memchr(b'>', &b[j..]).map_or(len, |o| j + o + 1);
                 self.end_tag(name);
                 end
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let name_start = at + 1;
-                let mut j = name_start;
-                while j < len && !is_ws(b[j]) && !matches!(b[j], b'/' | b'>') {
-                    j += 1;
-                }
-                let name = TagName::new(&b[name_start..j]);
+                let (name, j) = TagName::read(b, name_start);
                 let mut attrs = Attrs::default();
                 let end = parse_attrs(s, j, &mut attrs);
                 self.start_tag(name, &attrs, end)
@@ -1209,6 +1334,282 @@ mod tests {
         assert!(s.truncated);
     }
 
+    // The element sets as they were written before `tag_kind` merged them into one match.
+    fn is_void(name: &[u8]) -> bool {
+        matches!(
+            name,
+            b"area"
+                | b"base"
+                | b"br"
+                | b"col"
+                | b"embed"
+                | b"hr"
+                | b"img"
+                | b"input"
+                | b"link"
+                | b"meta"
+                | b"param"
+                | b"source"
+                | b"track"
+                | b"wbr"
+                | b"keygen"
+        )
+    }
+
+    /// Elements that start and end a line of text.
+    fn is_block(name: &[u8]) -> bool {
+        matches!(
+            name,
+            b"p" | b"div"
+                | b"br"
+                | b"tr"
+                | b"li"
+                | b"h1"
+                | b"h2"
+                | b"h3"
+                | b"h4"
+                | b"h5"
+                | b"h6"
+                | b"table"
+                | b"ul"
+                | b"ol"
+                | b"dl"
+                | b"dt"
+                | b"dd"
+                | b"blockquote"
+                | b"hr"
+                | b"section"
+                | b"article"
+                | b"header"
+                | b"footer"
+                | b"nav"
+                | b"aside"
+                | b"main"
+                | b"pre"
+                | b"form"
+                | b"fieldset"
+                | b"address"
+                | b"figure"
+                | b"figcaption"
+                | b"center"
+                | b"body"
+                | b"tbody"
+                | b"thead"
+                | b"tfoot"
+        )
+    }
+
+    /// Containers whose stray end tag inside a hidden region means the region was implicitly closed.
+    fn closes_hidden_region(name: &[u8]) -> bool {
+        matches!(
+            name,
+            b"div"
+                | b"td"
+                | b"th"
+                | b"tr"
+                | b"table"
+                | b"tbody"
+                | b"body"
+                | b"html"
+                | b"li"
+                | b"ul"
+                | b"ol"
+                | b"center"
+                | b"blockquote"
+                | b"form"
+                | b"section"
+                | b"article"
+        )
+    }
+
+    #[test]
+    fn tag_kinds_match_the_element_sets() {
+        let names = [
+            "a",
+            "abbr",
+            "address",
+            "area",
+            "article",
+            "aside",
+            "b",
+            "base",
+            "blockquote",
+            "body",
+            "br",
+            "button",
+            "center",
+            "col",
+            "dd",
+            "div",
+            "dl",
+            "dt",
+            "embed",
+            "fieldset",
+            "figcaption",
+            "figure",
+            "font",
+            "footer",
+            "form",
+            "frame",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "head",
+            "header",
+            "hr",
+            "html",
+            "i",
+            "iframe",
+            "img",
+            "input",
+            "keygen",
+            "li",
+            "link",
+            "main",
+            "meta",
+            "nav",
+            "o:p",
+            "ol",
+            "p",
+            "param",
+            "pre",
+            "script",
+            "section",
+            "select",
+            "source",
+            "span",
+            "strong",
+            "style",
+            "table",
+            "tbody",
+            "td",
+            "textarea",
+            "tfoot",
+            "th",
+            "thead",
+            "title",
+            "tr",
+            "track",
+            "u",
+            "ul",
+            "wbr",
+            "w:lsdexception",
+            "x",
+        ];
+        for n in names {
+            let t = TagName::new(n.as_bytes());
+            let b = n.as_bytes();
+            assert_eq!(t.is(VOID), is_void(b), "{n}");
+            assert_eq!(t.is(BLOCK), is_block(b), "{n}");
+            assert_eq!(t.is(CELL), matches!(b, b"td" | b"th"), "{n}");
+            assert_eq!(t.is(CLOSES_HIDDEN), closes_hidden_region(b), "{n}");
+            let upper = n.to_ascii_uppercase();
+            let (read, end) = TagName::read(format!("<{upper} x>").as_bytes(), 1);
+            assert!(read == t && end == 1 + n.len(), "{n}");
+        }
+        // Every element `start_tag` and `end_tag` handle by name is SPECIAL (the others skip those matches).
+        for n in [
+            "a", "area", "img", "iframe", "frame", "embed", "script", "source", "link", "base", "meta", "form",
+            "input", "select", "textarea", "button", "style", "title",
+        ] {
+            assert!(TagName::new(n.as_bytes()).is(SPECIAL), "{n}");
+        }
+    }
+
+    #[test]
+    fn lead_byte_filter_keeps_every_space_and_invisible_char() {
+        for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
+            if c.is_whitespace() || is_invisible(c) {
+                let mut buf = [0u8; 4];
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(may_be_space_or_invisible(lead), "{c:?}");
+                assert_eq!(utf8_len(lead), c.len_utf8());
+            }
+        }
+        for c in ['é', 'あ', '漢', '😀', '\u{a0}'] {
+            let mut buf = [0u8; 4];
+            assert_eq!(utf8_len(c.encode_utf8(&mut buf).as_bytes()[0]), c.len_utf8());
+        }
+    }
+
+    /// `style_hides` as it was before the single search and the property-first lookup.
+    fn style_hides_reference(style: &str) -> bool {
+        let mut zero_height = false;
+        let mut overflow_hidden = false;
+        let style = cut(style, 4096);
+        let b = style.as_bytes();
+        let mut decl_start = 0;
+        while decl_start <= b.len() {
+            let decl_end = b[decl_start..].iter().position(|&c| c == b';').map_or(b.len(), |o| decl_start + o);
+            let decl = &style[decl_start..decl_end];
+            decl_start = decl_end + 1;
+            let Some(colon) = decl.bytes().position(|c| c == b':') else { continue };
+            let (prop, value) = (&decl[..colon], &decl[colon + 1..]);
+            let prop = prop.trim();
+            let value = value.trim();
+            let value = value.strip_suffix("!important").map_or(value, str::trim_end);
+            let number = |v: &str| -> Option<(f32, String)> {
+                let num_end = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+                let num: f32 = v[..num_end].parse().ok()?;
+                let rest = &v[num_end..];
+                let unit_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+                Some((num, rest[..unit_end].to_string()))
+            };
+            let is = |name: &str| prop.eq_ignore_ascii_case(name);
+            if is("display") {
+                if value.eq_ignore_ascii_case("none") {
+                    return true;
+                }
+            } else if is("visibility") {
+                if value.eq_ignore_ascii_case("hidden") {
+                    return true;
+                }
+            } else if is("font-size") {
+                if let Some((v, unit)) = number(value) {
+                    let tiny = if unit.eq_ignore_ascii_case("em") || unit.eq_ignore_ascii_case("rem") {
+                        v < 0.2
+                    } else {
+                        v < 2.0
+                    };
+                    if tiny {
+                        return true;
+                    }
+                }
+            } else if is("opacity") {
+                if number(value).is_some_and(|(v, _)| v < 0.05) {
+                    return true;
+                }
+            } else if is("max-height") || is("height") {
+                zero_height |= number(value).is_some_and(|(v, _)| v == 0.0);
+            } else if is("overflow") {
+                overflow_hidden |= value.eq_ignore_ascii_case("hidden");
+            }
+        }
+        zero_height && overflow_hidden
+    }
+
+    proptest! {
+        #[test]
+        fn separators_are_every_colon_and_semicolon(s in "[a-z:;0-9 é]{0,40}") {
+            let expected: Vec<usize> =
+                s.bytes().enumerate().filter(|(_, c)| matches!(c, b':' | b';')).map(|(i, _)| i).collect();
+            prop_assert_eq!(Separators { b: s.as_bytes(), i: 0 }.collect::<Vec<_>>(), expected);
+        }
+    }
+
+    #[test]
+    fn whole_numbers_read_as_the_float_parser_reads_them() {
+        for n in ["0", "00", "1", "11.", "11.0", "11.00", "1234567", "0.000", "007"] {
+            assert_eq!(whole_number(n), n.parse::<f32>().ok(), "{n}");
+        }
+        for n in ["", ".", ".0", "1.5", "12345678", "1.01", "1..0"] {
+            assert_eq!(whole_number(n), None, "{n}");
+        }
+    }
+
     /// `TextSink::push_str` as it was before spaces were kept inside runs: one `push_run` per word.
     fn push_str_by_word(t: &mut TextSink, s: &str) {
         let mut start = 0;
@@ -1227,7 +1628,10 @@ mod tests {
     proptest! {
         #[test]
         fn text_sink_runs_with_spaces_match_word_by_word(
-            pieces in proptest::collection::vec(("[ a-z\t\n\u{3000}\u{200b}é.]{0,12}", 0u8..3), 0..12),
+            pieces in proptest::collection::vec(
+                ("[ a-z\t\n\u{3000}\u{200b}\u{a0}\u{feff}\u{2028}é漢あ😀.\x01]{0,12}", 0u8..3),
+                0..12,
+            ),
             max in 0usize..40,
         ) {
             let (mut fast, mut slow) = (TextSink::new(max), TextSink::new(max));
@@ -1244,6 +1648,13 @@ mod tests {
                 }
             }
             prop_assert_eq!(fast.finish(), slow.finish());
+        }
+
+        #[test]
+        fn style_hides_matches_the_reference(
+            style in r"(( |\t|\x0b|\xa0)?(display|DISPLAY|font-size|Font-Size|opacity|max-height|overflow|visibility|color|height|mso-x)( |\xa0|\x{3000})?:( |\x0b)?(none|hidden|NONE|0|0px|00\.0|1px|1\.9px|2px|0\.1em|0\.2rem|\.1|\.|12px|11\.0pt|0\.04|red|é)?( |\xa0)?(!important| !important|!IMPORTANT)?( |\x0b)?(;|:)?){0,6}",
+        ) {
+            prop_assert_eq!(style_hides(&style), style_hides_reference(&style));
         }
 
         #[test]

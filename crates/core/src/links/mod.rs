@@ -100,14 +100,27 @@ fn script_or_data_link(t: &str, source: LinkSource) -> Option<Option<Link>> {
 /// None when it is not a usable absolute web URL. `javascript:` and non-image `data:` URLs give a link with
 /// an empty host and the tag `javascript_url` / `data_url`.
 pub fn link_from_url(url: &str, source: LinkSource) -> Option<Link> {
+    analyse_url(url, source).map(|b| b.link)
+}
+
+/// A link and the web URL carried in its parameters (`signals::embedded_url`), found while tagging it and
+/// kept so that adding the link and its destination does not parse the URL again.
+#[derive(Clone)]
+struct Built {
+    link: Link,
+    embedded: Option<String>,
+}
+
+/// `link_from_url`, also returning the embedded URL.
+fn analyse_url(url: &str, source: LinkSource) -> Option<Built> {
     let t = url.trim().trim_matches(|c| matches!(c, '<' | '>' | '"' | '\''));
     let t = html::cut(t, 8 << 10);
     if let Some(special) = script_or_data_link(t, source) {
-        return special;
+        return special.map(|link| Built { link, embedded: None });
     }
     let scheme_end = t.find(':')?;
-    let scheme = t[..scheme_end].to_ascii_lowercase();
-    if !matches!(scheme.as_str(), "http" | "https" | "ftp") {
+    let scheme = &t[..scheme_end];
+    if !["http", "https", "ftp"].iter().any(|s| scheme.eq_ignore_ascii_case(s)) {
         return None;
     }
     let parsed = url::Url::parse(t).ok()?;
@@ -120,49 +133,112 @@ pub fn link_from_url(url: &str, source: LinkSource) -> Option<Link> {
     if host.is_empty() {
         return None;
     }
+    let facts = host_facts(&host, ip.is_some());
     let mut link = Link {
-        url: u.to_string(),
         wrapped_in,
-        host_unicode: domain::to_unicode(&host),
-        registrable: if ip.is_some() { None } else { domain::registrable(&host) },
+        host_unicode: facts.host_unicode.clone(),
+        registrable: facts.registrable.clone(),
         ip,
         port: u.port(),
         sources: vec![source],
         host,
         ..Default::default()
     };
-    tag_structure(&mut link, &u, &raw);
-    Some(link)
+    let embedded = tag_structure(&mut link, &facts, &u, &raw);
+    // The serialisation moves into the link (no copy); the tags above needed the parsed form.
+    link.url = u.into();
+    Some(Built { link, embedded })
 }
 
-/// Tags that depend on the URL alone.
-fn tag_structure(link: &mut Link, u: &url::Url, raw: &str) {
+/// What a link's host alone says. Links of a message (and of a batch) share few hosts, and the public-suffix
+/// lookup, IDNA and the zone sets are most of the cost of a link.
+#[derive(Clone)]
+struct HostFacts {
+    host_unicode: Option<String>,
+    registrable: Option<String>,
+    ip_in_hostname: bool,
+    dynamic_dns: bool,
+    free_hosting: bool,
+    shortener: bool,
+    tracker: bool,
+    punycode: bool,
+    random_domain: bool,
+}
+
+fn host_facts_uncached(host: &str, is_ip: bool) -> HostFacts {
+    let host_unicode = domain::to_unicode(host);
+    let registrable = if is_ip { None } else { domain::registrable(host) };
+    let random_domain = registrable.as_deref().is_some_and(|reg| {
+        !domain::is_private_suffix(host)
+            && signals::randomness(reg.split('.').next().unwrap_or("")) >= signals::RANDOM_LABEL_THRESHOLD
+    });
+    HostFacts {
+        ip_in_hostname: !is_ip && signals::ip_in_hostname(host).is_some(),
+        dynamic_dns: signals::dynamic_dns_zone(host).is_some(),
+        free_hosting: signals::free_hosting_zone(host).is_some(),
+        shortener: signals::shortener(host).is_some(),
+        tracker: signals::is_tracker(host),
+        punycode: host_unicode.is_some() || host.split('.').any(|l| l.starts_with("xn--")),
+        random_domain,
+        host_unicode,
+        registrable,
+    }
+}
+
+/// Most hosts remembered per thread (then the cache starts over): bounded memory on any batch.
+const HOST_CACHE_MAX: usize = 4096;
+
+thread_local! {
+    /// Domain hosts already analysed (IP literals are rare and cheap, and not kept).
+    static HOST_CACHE: std::cell::RefCell<HashMap<String, HostFacts>> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// `host_facts_uncached`, remembered per thread.
+fn host_facts(host: &str, is_ip: bool) -> HostFacts {
+    if is_ip {
+        return host_facts_uncached(host, true);
+    }
+    if let Some(hit) = HOST_CACHE.with(|c| c.borrow().get(host).cloned()) {
+        return hit;
+    }
+    let facts = host_facts_uncached(host, false);
+    HOST_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= HOST_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(host.to_string(), facts.clone());
+    });
+    facts
+}
+
+/// Tags that depend on the URL alone. Returns the web URL carried in the link's parameters, if any (looked
+/// for in every link: the redirect tag needs it, and so do the destinations of trackers and redirects).
+fn tag_structure(link: &mut Link, facts: &HostFacts, u: &url::Url, raw: &str) -> Option<String> {
     if link.wrapped_in.is_some() {
         tag(link, TAG_WRAPPED);
     }
-    let host = link.host.clone();
     if let Some(ip) = link.ip {
         tag(link, TAG_IP_LITERAL);
         if signals::ip_obfuscated(signals::raw_host(raw), &ip) {
             tag(link, TAG_IP_OBFUSCATED);
         }
-    } else if signals::ip_in_hostname(&host).is_some() {
+    } else if facts.ip_in_hostname {
         tag(link, TAG_IP_IN_HOSTNAME);
     }
-    if signals::dynamic_dns_zone(&host).is_some() {
+    if facts.dynamic_dns {
         tag(link, TAG_DYNAMIC_DNS);
     }
-    if signals::free_hosting_zone(&host).is_some() {
+    if facts.free_hosting {
         tag(link, TAG_FREE_HOSTING);
     }
-    if signals::shortener(&host).is_some() {
+    if facts.shortener {
         tag(link, TAG_SHORTENER);
     }
-    let tracker = signals::is_tracker(&host);
-    if tracker {
+    if facts.tracker {
         tag(link, TAG_TRACKER);
     }
-    if link.host_unicode.is_some() || host.split('.').any(|l| l.starts_with("xn--")) {
+    if facts.punycode {
         tag(link, TAG_PUNYCODE);
     }
     if !u.username().is_empty() || u.password().is_some() {
@@ -175,27 +251,28 @@ fn tag_structure(link: &mut Link, u: &url::Url, raw: &str) {
             tag(link, TAG_NONSTANDARD_PORT);
         }
     }
-    if !tracker
-        && let Some(target) = signals::embedded_url(u)
-        && let Some(target_host) = url::Url::parse(&target).ok().and_then(|t| t.host_str().map(str::to_ascii_lowercase))
+    let embedded = signals::embedded_url(u);
+    // A tracker's parameters carry the sender's own links: a redirect through it is what it is for.
+    if !facts.tracker
+        && let Some(target) = &embedded
+        && let Some(target_host) = url::Url::parse(target).ok().and_then(|t| t.host_str().map(str::to_ascii_lowercase))
     {
         let target_reg = domain::registrable(&target_host).unwrap_or(target_host);
         if link.registrable.as_deref() != Some(target_reg.as_str()) {
             tag(link, TAG_REDIRECT_PARAM);
         }
     }
-    if let Some(reg) = &link.registrable
-        && !domain::is_private_suffix(&host)
-        && signals::randomness(reg.split('.').next().unwrap_or("")) >= signals::RANDOM_LABEL_THRESHOLD
-    {
+    if facts.random_domain {
         tag(link, TAG_RANDOM_DOMAIN);
     }
-    if signals::compromised_site_path(u.path()).is_some() {
+    let path = u.path();
+    if signals::compromised_site_path(path).is_some() {
         tag(link, TAG_COMPROMISED_PATH);
     }
-    if signals::credential_path(u.path()).is_some() {
+    if signals::credential_path(path).is_some() {
         tag(link, TAG_CREDENTIAL_PATH);
     }
+    embedded
 }
 
 /// Merge `new` into `existing` (same URL): pool sources and tags; keep the first anchor text unless the new
@@ -240,28 +317,28 @@ struct LinkSet<'f> {
     max: usize,
     /// Links carried inside other links' parameters, added after the carrier.
     dropped: usize,
-    /// `link_from_url` results by URL as written: mail repeats the same link (logo, button, footer, the URL
+    /// `analyse_url` results by URL as written: mail repeats the same link (logo, button, footer, the URL
     /// again as text), and parsing, the public-suffix lookup and the tags are the costly part of a link.
-    built: HashMap<String, Option<Link>>,
+    built: HashMap<String, Option<Built>>,
 }
 
 /// Most URLs whose analysis is remembered per message (the cache is an optimisation, not a limit).
 const BUILT_CACHE_MAX: usize = 512;
 
 impl LinkSet<'_> {
-    /// `link_from_url(url, source)`, remembered per URL (the source only fills `sources`).
-    fn build(&mut self, url: &str, source: LinkSource) -> Option<Link> {
+    /// `analyse_url(url, source)`, remembered per URL (the source only fills `sources`).
+    fn build(&mut self, url: &str, source: LinkSource) -> Option<Built> {
         if let Some(known) = self.built.get(url) {
-            return known.clone().map(|mut l| {
-                l.sources = vec![source];
-                l
+            return known.clone().map(|mut b| {
+                b.link.sources = vec![source];
+                b
             });
         }
-        let link = link_from_url(url, source);
+        let built = analyse_url(url, source);
         if self.built.len() < BUILT_CACHE_MAX {
-            self.built.insert(url.to_string(), link.clone());
+            self.built.insert(url.to_string(), built.clone());
         }
-        link
+        built
     }
 
     fn add(&mut self, link: Link) {
@@ -281,17 +358,17 @@ impl LinkSet<'_> {
 
     /// Add a link and, when it redirects through a parameter, the destination too (that is where the
     /// reader lands; the brand checks need it).
-    fn add_with_target(&mut self, link: Link) {
-        let target = if has_tag(&link, TAG_REDIRECT_PARAM) || has_tag(&link, TAG_TRACKER) {
-            url::Url::parse(&link.url).ok().and_then(|u| signals::embedded_url(&u))
-        } else {
-            None
+    fn add_with_target(&mut self, link: Link, embedded: Option<String>) {
+        let target = embedded.filter(|_| has_tag(&link, TAG_REDIRECT_PARAM) || has_tag(&link, TAG_TRACKER));
+        let Some(target) = target else {
+            self.add(link);
+            return;
         };
         let sources = link.sources.clone();
         let carrier = link.url.clone();
         self.add(link);
-        if let Some(t) = target
-            && let Some(mut inner) = self.build(&t, sources.first().copied().unwrap_or(LinkSource::Href))
+        if let Some(Built { link: mut inner, .. }) =
+            self.build(&target, sources.first().copied().unwrap_or(LinkSource::Href))
         {
             inner.sources = sources;
             if inner.wrapped_in.is_none() {
@@ -316,7 +393,7 @@ fn brand_label(site: &str) -> &str {
 /// When the anchor's visible text is itself a URL or domain and the link goes to an unrelated site, the
 /// displayed host. Ordinary words ("Click here") never count; nor do opaque trackers, or a tracker carrying
 /// the displayed site in its parameters.
-fn text_href_mismatch(text: &str, link: &Link) -> Option<String> {
+fn text_href_mismatch(text: &str, link: &Link, embedded: Option<&str>) -> Option<String> {
     if link.host.is_empty() {
         return None;
     }
@@ -326,8 +403,8 @@ fn text_href_mismatch(text: &str, link: &Link) -> Option<String> {
     if shown_site == actual_site || brand_label(&shown_site) == brand_label(&actual_site) {
         return None;
     }
-    if let Some(target) = url::Url::parse(&link.url).ok().and_then(|u| signals::embedded_url(&u))
-        && let Some(th) = url::Url::parse(&target).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    if let Some(target) = embedded
+        && let Some(th) = url::Url::parse(target).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         && brand_label(&site_of(&th)) == brand_label(&shown_site)
     {
         return None;
@@ -386,8 +463,8 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
     for b in bodies.iter().filter(|b| b.kind == BodyKind::Text) {
         push_plain(&mut visible, &b.text, max_text);
         for u in find_text_urls(&b.text, max_links) {
-            if let Some(link) = set.build(&u.url, LinkSource::Text) {
-                set.add_with_target(link);
+            if let Some(built) = set.build(&u.url, LinkSource::Text) {
+                set.add_with_target(built.link, built.embedded);
             }
         }
     }
@@ -419,15 +496,15 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
         for a in &scan.anchors {
             let Some(href) = resolve(&a.href) else { continue };
             let source = if a.is_area { LinkSource::Area } else { LinkSource::Href };
-            let Some(mut link) = set.build(&href, source) else { continue };
+            let Some(Built { mut link, embedded }) = set.build(&href, source) else { continue };
             let text = a.text.trim();
             if !text.is_empty() {
                 link.anchor_text = Some(bounded(text, ANCHOR_TEXT_CHARS));
-                if text_href_mismatch(text, &link).is_some() {
+                if text_href_mismatch(text, &link, embedded.as_deref()).is_some() {
                     tag(&mut link, TAG_TEXT_HREF_MISMATCH);
                 }
             }
-            set.add_with_target(with_sources(link));
+            set.add_with_target(with_sources(link), embedded);
         }
         for (source, raw) in &scan.urls {
             let lower = raw.get(..4).unwrap_or(raw).to_ascii_lowercase();
@@ -435,8 +512,8 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
                 continue;
             }
             let Some(url) = resolve(raw) else { continue };
-            if let Some(link) = set.build(&url, *source) {
-                set.add_with_target(with_sources(link));
+            if let Some(built) = set.build(&url, *source) {
+                set.add_with_target(with_sources(built.link), built.embedded);
             }
         }
         // URLs written as text (mail clients make them clickable), outside anchors so that the URL an
@@ -449,8 +526,8 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
             if spans.peek().is_some_and(|s| s.start <= u.start) {
                 continue;
             }
-            if let Some(link) = set.build(&u.url, LinkSource::Text) {
-                set.add_with_target(with_sources(link));
+            if let Some(built) = set.build(&u.url, LinkSource::Text) {
+                set.add_with_target(with_sources(built.link), built.embedded);
             }
         }
         // An attached HTML page usually sends the reader on with script (`window.location = "..."`).
@@ -458,8 +535,8 @@ pub fn extract(mail: &Mail, cfg: &Config, facts: &mut Facts) -> String {
             for r in &scan.scripts {
                 let Some(script) = b.text.get(r.clone()) else { continue };
                 for u in find_text_urls(html::cut(script, 256 << 10), 20) {
-                    if let Some(link) = set.build(&u.url, LinkSource::Text) {
-                        set.add_with_target(with_sources(link));
+                    if let Some(built) = set.build(&u.url, LinkSource::Text) {
+                        set.add_with_target(with_sources(built.link), built.embedded);
                     }
                 }
             }

@@ -576,6 +576,8 @@ pub fn embedded_url(u: &url::Url) -> Option<String> {
         return Some(found);
     }
     let path = u.path();
+    // Every marker starts with "/http": most paths have none, and one search rules out all six.
+    memchr::memmem::find(path.as_bytes(), b"/http")?;
     for marker in ["/http://", "/https://", "/http%3a", "/https%3a", "/http%3A", "/https%3A"] {
         if let Some(at) = path.find(marker) {
             return url_in_value(&path[at + 1..]);
@@ -584,17 +586,19 @@ pub fn embedded_url(u: &url::Url) -> Option<String> {
     None
 }
 
+/// True when `s` starts with `prefix`, ASCII case-insensitively (no lower-cased copy: this runs for every
+/// query parameter of every link).
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 fn url_in_value(v: &str) -> Option<String> {
     let v = v.trim();
-    let starts_web = |s: &str| {
-        let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-        l.starts_with("http://") || l.starts_with("https://")
-    };
+    let starts_web = |s: &str| starts_with_ignore_case(s, "http://") || starts_with_ignore_case(s, "https://");
     if starts_web(v) {
         return Some(v.to_string());
     }
-    let lower = v.get(..12).unwrap_or(v).to_ascii_lowercase();
-    if lower.starts_with("http%3a%2f") || lower.starts_with("https%3a%2f") {
+    if starts_with_ignore_case(v, "http%3a%2f") || starts_with_ignore_case(v, "https%3a%2f") {
         let once: String = url::form_urlencoded::parse(format!("x={v}").as_bytes()).next()?.1.into_owned();
         return starts_web(&once).then_some(once);
     }

@@ -5,19 +5,35 @@
 //! sentence punctuation is trimmed. A host may be an IDN written in Unicode, but only when its label starts
 //! with a non-ASCII letter: an ASCII label followed by kana is a URL followed by text.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use std::sync::LazyLock;
-
 /// Longest URL taken from text, in bytes; the rest of an absurdly long run is skipped.
 const URL_MAX: usize = 4096;
 
-static STARTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(["https://", "http://", "hxxps://", "hxxp://", "www."])
-        .expect("static patterns build")
-});
+/// Where a URL starts in text: `https://`, `http://`, `hxxps://`, `hxxp://` or `www.`, in any case.
+struct Start {
+    start: usize,
+    end: usize,
+    is_www: bool,
+}
+
+/// Every start of a URL in text, in order. No two occurrences of these patterns can overlap (none contains
+/// another's first letter where it would have to), so they are found from their separators, `:` and `.`:
+/// one SIMD search for two bytes that are rare in text, instead of an automaton stepping through every byte.
+fn starts(text: &str) -> impl Iterator<Item = Start> + '_ {
+    let b = text.as_bytes();
+    let before = move |p: usize, prefix: &[u8]| {
+        p.checked_sub(prefix.len()).is_some_and(|s| b.get(s..p).is_some_and(|w| w.eq_ignore_ascii_case(prefix)))
+    };
+    memchr::memchr2_iter(b':', b'.', b).filter_map(move |p| {
+        if b.get(p) == Some(&b'.') {
+            return before(p, b"www").then(|| Start { start: p - 3, end: p + 1, is_www: true });
+        }
+        if b.get(p + 1..p + 3) != Some(b"//") {
+            return None;
+        }
+        let scheme = [b"https" as &[u8], b"http", b"hxxps", b"hxxp"].into_iter().find(|s| before(p, s))?;
+        Some(Start { start: p - scheme.len(), end: p + 3, is_www: false })
+    })
+}
 
 /// A URL found in text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,17 +150,15 @@ fn trim_trailing(url: &str) -> &str {
 pub fn find(text: &str, max: usize) -> Vec<TextUrl> {
     let mut out = Vec::new();
     let mut consumed = 0;
-    for m in STARTS.find_iter(text) {
+    for m in starts(text) {
         if out.len() >= max {
             break;
         }
-        let start = m.start();
+        let Start { start, end: match_end, is_www } = m;
         if start < consumed {
             continue;
         }
         let b = text.as_bytes();
-        let pattern = &b[start..m.end()];
-        let is_www = pattern.eq_ignore_ascii_case(b"www.");
         if is_www
             && start > 0
             && b.get(start - 1)
@@ -152,14 +166,14 @@ pub fn find(text: &str, max: usize) -> Vec<TextUrl> {
         {
             continue;
         }
-        let auth_start = if is_www { start } else { m.end() };
+        let auth_start = if is_www { start } else { match_end };
         let auth_end = scan_authority(text, auth_start);
         let end = if text.as_bytes().get(auth_end).is_some_and(|&c| matches!(c, b'/' | b'?' | b'#')) {
             scan_path(text, auth_end)
         } else {
             auth_end
         };
-        consumed = end.max(m.end());
+        consumed = end.max(match_end);
         let raw = trim_trailing(&text[start..end]);
         let raw = crate::html::cut(raw, URL_MAX);
         // Host: after the last '@' of the authority, before a port.
@@ -276,7 +290,27 @@ mod tests {
         assert_eq!(displayed_host("support@amazon.co.jp"), None);
     }
 
+    /// URL starts as the Aho-Corasick automaton found them before `starts` (leftmost-first, non-overlapping).
+    fn starts_by_automaton(text: &str) -> Vec<(usize, usize, bool)> {
+        let ac = aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(["https://", "http://", "hxxps://", "hxxp://", "www."])
+            .unwrap();
+        ac.find_iter(text).map(|m| (m.start(), m.end(), m.pattern().as_usize() == 4)).collect()
+    }
+
     proptest! {
+        #[test]
+        fn starts_match_the_automaton(parts in proptest::collection::vec(prop_oneof![
+            Just("http"), Just("HTTPS"), Just("hxxp"), Just("hXxPs"), Just("s"), Just(":"), Just("//"), Just("/"),
+            Just("www"), Just("WwW"), Just("w"), Just("."), Just("h"), Just("日本"), Just(" "), Just("x"),
+        ], 0..30)) {
+            let input: String = parts.concat();
+            let found: Vec<_> = starts(&input).map(|m| (m.start, m.end, m.is_www)).collect();
+            prop_assert_eq!(found, starts_by_automaton(&input));
+        }
+
         #[test]
         fn never_panics_and_is_bounded(input in ".{0,300}") {
             let found = find(&input, 5);

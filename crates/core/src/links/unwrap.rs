@@ -7,6 +7,7 @@
 //! (`urldefense.com/v3/__URL__;BASE64!!...`), Google (`www.google.*/url?q=`), Facebook (`l.facebook.com/l.php?u=`).
 //! Mimecast and Barracuda links are opaque (the original is stored server-side) and stay as they are.
 
+use std::borrow::Cow;
 use url::Url;
 
 /// Parameter value of the first `name` in the query, percent-decoded.
@@ -118,13 +119,13 @@ pub fn unwrap_once(u: &Url) -> Option<String> {
 
 /// Unwrap nested wrappers (a Safe Link around a Proofpoint link), at most a few levels.
 /// Returns the innermost URL as written, parsed, and the outermost wrapper when anything was unwrapped.
-pub fn unwrap(raw: &str, u: Url) -> (String, Url, Option<String>) {
+pub fn unwrap(raw: &str, u: Url) -> (Cow<'_, str>, Url, Option<String>) {
     let Some(first) = unwrap_once(&u) else {
-        return (raw.to_string(), u, None);
+        return (Cow::Borrowed(raw), u, None);
     };
     let outer = u.to_string();
     let Ok(mut cur) = Url::parse(&first) else {
-        return (raw.to_string(), u, None);
+        return (Cow::Borrowed(raw), u, None);
     };
     let mut cur_raw = first;
     for _ in 0..3 {
@@ -133,7 +134,7 @@ pub fn unwrap(raw: &str, u: Url) -> (String, Url, Option<String>) {
         cur = next;
         cur_raw = inner;
     }
-    (cur_raw, cur, Some(outer))
+    (Cow::Owned(cur_raw), cur, Some(outer))
 }
 
 #[cfg(test)]
