@@ -4,8 +4,9 @@
 
 use super::lexicon::is_cjk;
 
-/// At most this many chars are looked at.
-const SAMPLE_CHARS: usize = 4000;
+/// At most this many chars are looked at (the script of the first 2,000 is the text's; this runs on every
+/// message).
+const SAMPLE_CHARS: usize = 2000;
 /// At most this many words are looked up as stop words (a few hundred settle the language; this runs on every
 /// message).
 const SAMPLE_WORDS: usize = 300;
