@@ -358,18 +358,16 @@ fn data_uri_images(html: &str) -> Vec<(String, &[u8])> {
 /// With `whole`, data longer than `max` gives None (a cut image is useless); without, the first `max` bytes
 /// are returned. None when nothing decodes.
 fn base64_decode(input: &[u8], max: usize, whole: bool) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(max.min(input.len() / 4 * 3 + 3));
     let (mut acc, mut bits) = (0u32, 0u32);
     for &c in input {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b' ' | b'\t' | b'\r' | b'\n' | b'=' => continue,
-            _ => break,
-        };
+        let v = BASE64_VALUE[usize::from(c)];
+        if v == SKIP {
+            continue;
+        }
+        if v == STOP {
+            break;
+        }
         acc = (acc << 6) | u32::from(v);
         bits += 6;
         if bits >= 8 {
@@ -386,6 +384,35 @@ fn base64_decode(input: &[u8], max: usize, whole: bool) -> Option<Vec<u8>> {
     }
     (!out.is_empty()).then_some(out)
 }
+
+/// Marks in `BASE64_VALUE`: white space and padding are skipped; anything else not in the alphabet ends the
+/// data (the closing quote of a `data:` URI).
+const SKIP: u8 = 0xFE;
+const STOP: u8 = 0xFF;
+
+/// The value of each byte in the base64 alphabet, or `SKIP` / `STOP`.
+static BASE64_VALUE: [u8; 256] = {
+    let mut t = [STOP; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b' ' as usize] = SKIP;
+    t[b'\t' as usize] = SKIP;
+    t[b'\r' as usize] = SKIP;
+    t[b'\n' as usize] = SKIP;
+    t[b'=' as usize] = SKIP;
+    t
+};
 
 /// The finding reported for a risk tag (`qr_code` is reported once per message from the links instead).
 fn finding_id(tag: &str) -> Option<&'static str> {
