@@ -1,6 +1,12 @@
 //! Running `analyze` over many messages: a reader thread streams messages, `--jobs` workers analyse and
 //! render them, and the main thread writes results (in input order, or as each finishes for jsonl), keeps the
 //! summary and the progress bar. Ctrl-C stops reading; everything already finished is still written out.
+//!
+//! With a store, the workers also hash each message and extract its indicators, then hand it to one store
+//! thread, which correlates it with earlier analyses (those of this batch included), writes it and renders it.
+//! Workers never wait on the store's lock, and at `--jobs 1` analysis and storage run side by side on two
+//! cores. The queue to the store thread is bounded in messages and in bytes, so memory does not grow with the
+//! batch however far the store falls behind.
 
 use crate::inputs::{self, Item, Unit};
 use crate::summary::{Record, Summary};
@@ -10,7 +16,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -77,6 +83,76 @@ fn list_line(o: &Outcome, opts: &Options) -> String {
     if opts.format == Format::Md { format!("- {}", render::md_escape(&line)) } else { render::clean(&line) }
 }
 
+/// An analysed message on its way to the store thread.
+struct ToStore {
+    seq: usize,
+    source: String,
+    bytes: Vec<u8>,
+    report: Box<phishlens_core::Report>,
+    prepared: phishlens_store::Prepared,
+}
+
+/// Messages waiting for the store thread, at most...
+const STORE_QUEUE: usize = 64;
+/// ... and at most this many bytes of raw messages (always at least one message, however large): enough to
+/// keep the workers busy through a group commit's fsync.
+const STORE_QUEUE_BYTES: usize = 32 << 20;
+
+/// The bytes of raw messages queued for the store thread. A worker waits while the queue is full; once the
+/// store thread is gone (`close`), nobody waits any more.
+struct ByteBudget {
+    state: Mutex<(usize, bool)>,
+    freed: Condvar,
+}
+
+impl ByteBudget {
+    fn new() -> Self {
+        ByteBudget { state: Mutex::new((0, false)), freed: Condvar::new() }
+    }
+
+    fn acquire(&self, n: usize) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while !st.1 && st.0 > 0 && st.0.saturating_add(n) > STORE_QUEUE_BYTES {
+            st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        st.0 = st.0.saturating_add(n);
+    }
+
+    fn release(&self, n: usize) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.0 = st.0.saturating_sub(n);
+        self.freed.notify_all();
+    }
+
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+        self.freed.notify_all();
+    }
+}
+
+/// Closes the budget when the store thread ends, however it ends.
+struct CloseOnDrop<'a>(&'a ByteBudget);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// The output of one analysed message (rendered now: memory findings, if any, are in the report).
+fn outcome(
+    seq: usize,
+    source: String,
+    report: &phishlens_core::Report,
+    stored: Option<u64>,
+    opts: &Options,
+    batch: bool,
+) -> Outcome {
+    let rendered = render_one(report, &source, opts, batch);
+    let record = Record::of(&source, report);
+    Outcome { seq, source, rendered, record: Some(record), error: None, stored }
+}
+
 pub fn run(
     units: &[Unit],
     cfg: Arc<Config>,
@@ -90,6 +166,14 @@ pub fn run(
     let (item_tx, item_rx) = mpsc::sync_channel::<(usize, Item)>(jobs * 2);
     let item_rx = Arc::new(Mutex::new(item_rx));
     let (out_tx, out_rx) = mpsc::sync_channel::<Outcome>(jobs * 4);
+    let (store_tx, store_rx) = match &opts.recorder {
+        Some(_) => {
+            let (tx, rx) = mpsc::sync_channel::<ToStore>(STORE_QUEUE);
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
+    let budget = ByteBudget::new();
     let known_total: Option<u64> =
         if units.iter().all(|u| matches!(u, Unit::File(_))) { Some(units.len() as u64) } else { None };
     let bar = opts.progress.then(|| progress_bar(known_total));
@@ -98,6 +182,7 @@ pub fn run(
     let mut worst: Option<Verdict> = None;
     std::thread::scope(|scope| {
         let units_ref = units;
+        let budget = &budget;
         scope.spawn(move || {
             let mut seq = 0usize;
             inputs::for_each_item(units_ref, max_bytes, |item| {
@@ -109,9 +194,28 @@ pub fn run(
                 ok
             });
         });
+        if let (Some(rec), Some(rx)) = (opts.recorder.as_ref(), store_rx) {
+            let tx = out_tx.clone();
+            scope.spawn(move || {
+                let _close = CloseOnDrop(budget);
+                for job in rx {
+                    let ToStore { seq, source, bytes, mut report, prepared } = job;
+                    let stored = rec
+                        .record_prepared(&bytes, &prepared, &mut report, &source)
+                        .map_err(|e| eprintln!("phishlens: {source}: not stored: {e}"))
+                        .ok();
+                    budget.release(bytes.len());
+                    drop(bytes);
+                    if tx.send(outcome(seq, source, &report, stored, opts, batch)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
         for _ in 0..jobs {
             let rx = Arc::clone(&item_rx);
             let tx = out_tx.clone();
+            let store_tx = store_tx.clone();
             let cfg = Arc::clone(&cfg);
             scope.spawn(move || {
                 loop {
@@ -126,14 +230,16 @@ pub fn run(
                             if let Some(n) = net {
                                 n.enrich(&mut report, &bytes);
                             }
-                            let stored = opts.recorder.as_ref().and_then(|rec| {
-                                rec.record(&bytes, &mut report, &source)
-                                    .map_err(|e| eprintln!("phishlens: {source}: not stored: {e}"))
-                                    .ok()
-                            });
-                            let rendered = render_one(&report, &source, opts, batch);
-                            let record = Record::of(&source, &report);
-                            Outcome { seq, source, rendered, record: Some(record), error: None, stored }
+                            if let (Some(rec), Some(store_tx)) = (opts.recorder.as_ref(), store_tx.as_ref()) {
+                                let prepared = rec.prepare(&bytes, &report);
+                                budget.acquire(bytes.len());
+                                let job = ToStore { seq, source, bytes, report: Box::new(report), prepared };
+                                if store_tx.send(job).is_err() {
+                                    return;
+                                }
+                                continue;
+                            }
+                            outcome(seq, source, &report, None, opts, batch)
                         }
                         Item::Error { source, error } => Outcome {
                             seq,
@@ -150,6 +256,7 @@ pub fn run(
                 }
             });
         }
+        drop(store_tx);
         drop(out_tx);
 
         let stdout = std::io::stdout();
@@ -269,4 +376,32 @@ fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
     };
     bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_queue_is_bounded_in_bytes_and_never_blocks_once_closed() {
+        let budget = ByteBudget::new();
+        // One message always fits, however large.
+        budget.acquire(STORE_QUEUE_BYTES * 2);
+        let second_in = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                budget.acquire(10);
+                second_in.store(true, Ordering::SeqCst);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!second_in.load(Ordering::SeqCst), "a full queue must make the worker wait");
+            budget.release(STORE_QUEUE_BYTES * 2);
+        });
+        assert!(second_in.load(Ordering::SeqCst));
+        budget.release(10);
+        // Once the store thread is gone, nobody waits.
+        budget.acquire(STORE_QUEUE_BYTES);
+        budget.close();
+        budget.acquire(STORE_QUEUE_BYTES);
+    }
 }

@@ -10,7 +10,7 @@ use phishlens_core::render::{self, Lang};
 use phishlens_core::{Config, Report};
 use phishlens_store::campaigns::{self, Campaign, CampaignOptions};
 use phishlens_store::export::{self, ExportSet};
-use phishlens_store::{AnalysisRow, GroupStatus, HistoryFilter, RecordOptions, SqliteStore, Store};
+use phishlens_store::{AnalysisRow, GroupStatus, HistoryFilter, Prepared, RecordOptions, SqliteStore, Store};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -182,9 +182,9 @@ fn open(db: &DbArg) -> Result<SqliteStore, String> {
     SqliteStore::open(&path).map_err(|e| e.to_string())
 }
 
-/// Saves analyses during `analyze`. Shared by the batch workers; analyses go into group transactions
-/// (`record`), and the batch writer holds each output back in a [`CommitGate`] until its group is committed, so
-/// that nothing printed is missing from the store after a crash or Ctrl-C.
+/// Saves analyses during `analyze`. A batch's workers `prepare` (hash, indicators) and its one store thread
+/// `record_prepared`s into group transactions; the batch writer holds each output back in a [`CommitGate`]
+/// until its group is committed, so that nothing printed is missing from the store after a crash or Ctrl-C.
 #[derive(Clone)]
 pub struct Recorder {
     store: Arc<dyn Store>,
@@ -220,18 +220,33 @@ impl Recorder {
         self
     }
 
+    /// The part of recording that needs no store (hashing, indicators): done by a batch's workers in parallel.
+    pub fn prepare(&self, raw: &[u8], report: &Report) -> Prepared {
+        phishlens_store::prepare(raw, report, &self.options(None))
+    }
+
     /// Compare with earlier analyses (fills `report.seen_before`, adds memory findings) and save into the open
-    /// group. Returns the group: the analysis is stored once the [`CommitGate`] releases it. On error nothing
-    /// was saved and the report is as analysed.
-    pub fn record(&self, raw: &[u8], report: &mut Report, source: &str) -> Result<u64, String> {
-        let opts = RecordOptions {
+    /// group; on the batch's one store thread. Returns the group: the analysis is stored once the
+    /// [`CommitGate`] releases it. On error nothing was saved and the report is as analysed.
+    pub fn record_prepared(
+        &self,
+        raw: &[u8],
+        prepared: &Prepared,
+        report: &mut Report,
+        source: &str,
+    ) -> Result<u64, String> {
+        let opts = self.options(Some(source));
+        self.store.record_prepared(raw, prepared, report, &opts).map(|d| d.group).map_err(|e| e.to_string())
+    }
+
+    fn options(&self, source: Option<&str>) -> RecordOptions {
+        RecordOptions {
             keep_raw: self.keep_raw,
-            source: Some(source.to_string()),
+            source: source.map(str::to_string),
             now: None,
             correlate: true,
             brands: self.brands.clone(),
-        };
-        self.store.record_deferred(raw, report, &opts).map(|d| d.group).map_err(|e| e.to_string())
+        }
     }
 }
 

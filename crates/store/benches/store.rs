@@ -1,24 +1,29 @@
 //! What the store adds to an analysis: `analyze` alone against `analyze` + `record_deferred` (correlate and
 //! save into group transactions, as a batch does; raw message kept) into a file database that grows as the
 //! bench runs. The store's cost must stay under 20% of the analysis (not met yet). Whole-command figures
-//! (README, memory section, 2026-11-23, best of 5, fresh database each run, 1,991 phishing mails, on a shared
-//! 2-core machine with load average 2-3, so +-10%):
+//! (README, memory section, 2026-11-23, min of 5 interleaved runs, fresh database each run, 1,991 phishing
+//! mails, on a shared 2-core machine with load average 1.4-2.2):
 //!
-//!     /usr/bin/time ./target/release/phishlens analyze --offline --jobs 1 --format jsonl \
-//!         ../shared/corpus/phish > /dev/null                    # with --no-store: 1.00-1.10 s CPU
-//!                                                               # with --db /tmp/b.db: 1.62-1.87 s CPU (+60-70%)
+//!     rm -f /tmp/b.db*; /usr/bin/time -f "%e s wall %U+%S cpu" ./target/release/phishlens analyze --offline \
+//!         --jobs 1 [--no-store | --db /tmp/b.db] --format jsonl ../shared/corpus/phish > /dev/null
+//!
+//! `--jobs 1`: 0.81 s wall / 0.80 s CPU with `--no-store`, 1.09 s wall / 1.38 s CPU with a store (+35% wall,
+//! +0.55 s CPU); default `--jobs` (2): 0.41 s against 0.72 s wall. In a batch one store thread correlates and
+//! writes while the workers analyse, hash and extract indicators (`prepare`), so the store's time overlaps
+//! the analysis at `--jobs 1` when a core is free; its CPU, ~280 µs per message, is unchanged by that.
 //!
 //! History (same command, CPU with a store): 3.3 s with a transaction per message; 2.2 s with group commit;
 //! 1.71 s after 16 KiB pages, the query planner stability guarantee, no savepoint per analysis, direct
 //! serialisation of the stored report and a memchr-based layout scan; 1.83 s once the whole report was stored
 //! (so that `show` prints it as reported); 1.62-1.87 s with raw messages and reports in the blob file
 //! (database 113 MB -> 5 MB + 94 MB of blobs), foreign keys off and the lookup index restricted to indicators
-//! that can link (weight > 0). Default `--jobs` (2 cores), wall: 0.53-0.99 s with `--no-store`, 1.21-1.79 s with
-//! a store (both cores busy; each group's fdatasync also waits for the disk, 31 a run).
+//! that can link (weight > 0); then the store thread (wall, not CPU). Tried and dropped: multi-row `VALUES`
+//! inserts (SQLite runs them as a co-routine: +50% per row) and several lookups per statement (`UNION ALL` of
+//! limited subqueries: no gain).
 //!
-//! Where the store's time goes (perf --call-graph dwarf, --jobs 1): SQL inserts ~18%, correlation lookups ~14%,
-//! blob appends ~13%, the JSON report ~10%, layout fingerprint ~9%, sha256 ~9%, commit + fsync ~7%, "seen
-//! before" and memory findings ~8%; the larger output (seen-before sections) costs on top.
+//! Where the store's CPU goes (perf and callgrind, --jobs 1): SQL lookups and inserts ~30%, layout
+//! fingerprint ~20% (a second decode and walk of the HTML parts), the JSON report ~15%, blob appends ~13%,
+//! sha256 ~8%, "seen before" and memory findings ~8%; the larger output (seen-before sections) costs on top.
 //!
 //! Messages: the phishing folder of ../shared/corpus when present (never copied into the repo), else the
 //! fixtures. `PHISHLENS_BENCH_LIMIT` caps how many are loaded (default 300).

@@ -139,7 +139,15 @@ fn implied_by(id: &str) -> Option<&'static str> {
 
 /// `2022-11-01` (UTC) from unix seconds.
 pub fn day(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| t.to_string())
+    use chrono::Datelike;
+    // Formatted by hand: chrono's `format` parses its pattern on every call, and this runs for every shared
+    // value of every "seen before" entry.
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| match d.year() {
+            y @ 0..=9999 => format!("{y:04}-{:02}-{:02}", d.month(), d.day()),
+            _ => d.format("%Y-%m-%d").to_string(),
+        })
+        .unwrap_or_else(|| t.to_string())
 }
 
 fn verdict_ja(v: &str) -> &'static str {
@@ -330,6 +338,14 @@ mod tests {
 
     fn m(kind: Kind, value: &str, earlier: &AnalysisRow) -> Match {
         Match { kind, value: value.to_string(), weight: kind.weight(), earlier: earlier.clone() }
+    }
+
+    #[test]
+    fn days_are_iso_dates() {
+        assert_eq!(day(1_667_260_800), "2022-11-01");
+        assert_eq!(day(0), "1970-01-01");
+        assert_eq!(day(-86_400), "1969-12-31");
+        assert_eq!(day(253_402_300_800), "+10000-01-01");
     }
 
     #[test]

@@ -383,7 +383,10 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
         };
         // A shortener's host is everyone's; the exact short URL is one campaign's.
         let shortener = l.tags.iter().any(|t| t == "shortener");
-        let benign = shortener || benign_host(kb, &host);
+        // Asked once per link: both walk the host's suffixes through hash tables.
+        let (genuine, common) = (brand_genuine(kb, &host), is_common(&host));
+        let host_benign = genuine || common;
+        let benign = shortener || host_benign;
         b.push(Kind::LinkHost, &host, benign, w_host);
         if let Some(reg) = &l.registrable
             && *reg != host
@@ -395,7 +398,7 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
         let shape = url_path_shape(&l.url);
         let specific_path = shape.as_ref().is_some_and(|s| s.len() >= 12);
         // A big company's redirector (aka.ms/..., us.click.yahoo.com/...) leads to its own pages whatever the path.
-        let url_benign = brand_genuine(kb, &host) || is_redirector(&host) || (benign_host(kb, &host) && !specific_path);
+        let url_benign = genuine || is_redirector(&host) || (host_benign && !specific_path);
         b.push(Kind::Url, &l.url, url_benign, w_url);
         if l.ip.is_none()
             && let Some(p) = host_pattern(&host)

@@ -87,6 +87,41 @@ pub struct Recorded {
     pub new_message: bool,
 }
 
+/// What an analysis gives the store before the store itself is involved: the message's identity and its
+/// indicators. A batch computes it in its workers, in parallel, so that the one thread that writes to the
+/// store only looks up, correlates and writes ([`Store::record_prepared`]).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Hex sha256 of the raw message: its identity in the store.
+    pub sha256: String,
+    pub indicators: Vec<Indicator>,
+}
+
+/// Hash the message and extract its indicators (backend-independent; no lock, no I/O). The report must be the
+/// analysis without memory findings, as `record_prepared` then gets it.
+pub fn prepare(raw: &[u8], report: &Report, opts: &RecordOptions) -> Prepared {
+    use sha2::Digest;
+    let kb: &phishlens_core::brands::BrandKb = match opts.brands.as_deref() {
+        Some(kb) => kb,
+        None => phishlens_core::brands::builtin(),
+    };
+    let indicators = indicators::extract(report, Some(raw), kb);
+    // sha256 only: it is the message's identity here. sha1 and md5 of a 40 KiB message cost a tenth of the
+    // whole analysis (md5 has no hardware help); `sqlite::message_hashes` computes them when someone needs them.
+    Prepared { sha256: hex(&sha2::Sha256::digest(raw)), indicators }
+}
+
+/// Lower-case hex, without a formatting call per byte.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
 /// What `record_deferred` did: the analysis is in the open group `group`, durable once
 /// `group_status(group)` says `Committed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,7 +253,19 @@ pub trait Store: Send + Sync {
     /// same group are correlated with it. On error this analysis is not stored, and an implementation may fail
     /// the whole open group (SQLite does, rather than pay for a savepoint per analysis): `group_status` then
     /// says `Failed` for the others.
-    fn record_deferred(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred>;
+    fn record_deferred(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
+        let prepared = prepare(raw, report, opts);
+        self.record_prepared(raw, &prepared, report, opts)
+    }
+    /// As `record_deferred`, with the hashing and indicator extraction already done by [`prepare`] (on another
+    /// thread: a batch's workers prepare, its one store thread records).
+    fn record_prepared(
+        &self,
+        raw: &[u8],
+        prepared: &Prepared,
+        report: &mut Report,
+        opts: &RecordOptions,
+    ) -> Result<Deferred>;
     /// Commit the open group now (end of a batch; idle input).
     fn commit(&self) -> Result<()>;
     /// Commit the open group if it is due (old or full enough); cheap to call often.
@@ -243,4 +290,21 @@ pub(crate) fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lower_case_and_prepare_names_the_message_by_its_sha256() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        let raw = b"From: a@example.com\r\nSubject: hi\r\n\r\nhello\r\n";
+        let report = phishlens_core::analyze(raw, &phishlens_core::Config::default());
+        let p = prepare(raw, &report, &RecordOptions::default());
+        use sha2::Digest;
+        let expected: String = sha2::Sha256::digest(raw).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(p.sha256, expected);
+        assert!(p.indicators.iter().any(|i| i.kind == Kind::SenderDomain && i.value == "example.com"));
+    }
 }

@@ -21,7 +21,7 @@ use crate::correlate::{self, Match};
 use crate::indicators::{self, Indicator};
 use crate::{
     AnalysisRow, Deferred, GroupStatus, HistoryFilter, IndicatorRow, RecordOptions, Recorded, Result, Store,
-    StoreError, StoredAnalysis,
+    StoreError, StoredAnalysis, hex,
 };
 use phishlens_core::Report;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -116,6 +116,9 @@ pub(crate) fn create_private(path: &Path) -> Result<()> {
 
 fn configure(conn: &Connection, file: bool) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+    // Every statement of `record` stays prepared (the default cache of 16 was smaller than the statements one
+    // analysis uses, so some were prepared again for each one).
+    conn.set_prepared_statement_cache_capacity(64);
     // 16 KiB pages for a new database (ignored for an existing one): a stored message is mostly one blob
     // spread over overflow pages, and SQLite's cost (WAL frame writes, checksums, checkpoint copies) goes per
     // page; 4 KiB pages made it 4x the system calls for the same bytes. Must precede the switch to WAL.
@@ -299,15 +302,6 @@ fn report_document(report: &Report) -> String {
     serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_string())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
 /// Normalise a value typed by a user for `history --indicator`: undo defanging, lower-case hosts.
 pub fn normalise_query(v: &str) -> String {
     let v = v.trim().replace("[.]", ".").replace("(.)", ".").replace("[@]", "@").replace("[:]", ":");
@@ -421,6 +415,7 @@ impl SqliteStore {
         let mut hits: Vec<(usize, i64)> = Vec::new();
         let mut strength: HashMap<i64, f64> = HashMap::new();
         let limit = i64::try_from(MATCHES_PER_VALUE + 1).unwrap_or(i64::MAX);
+        // One statement per value: several values per statement (a UNION ALL of limited subqueries) cost as much.
         for (n, ind) in inds.iter().enumerate().filter(|(_, i)| i.weight > 0.0) {
             let key = value_key(ind.kind.as_str(), &ind.value);
             let ids: Vec<(i64, bool)> = ids_stmt
@@ -470,19 +465,16 @@ impl SqliteStore {
     }
 
     /// Record into the open group (opening one if needed). An error rolls the group back (see below). Hashing
-    /// and indicator extraction happen before the lock is taken.
-    fn record_in_group(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
+    /// and indicator extraction were done before (`prepare`), without the lock.
+    fn record_in_group(
+        &self,
+        raw: &[u8],
+        prepared: &crate::Prepared,
+        report: &mut Report,
+        opts: &RecordOptions,
+    ) -> Result<Deferred> {
         let now = opts.now.unwrap_or_else(crate::now_secs);
-        let kb: &phishlens_core::brands::BrandKb = match opts.brands.as_deref() {
-            Some(kb) => kb,
-            None => phishlens_core::brands::builtin(),
-        };
-        let inds = indicators::extract(report, Some(raw), kb);
-        // sha256 only: it is the message's identity here and what feeds quote today. sha1 and md5 of a 40 KiB
-        // message cost a tenth of the whole analysis (md5 has no hardware help); the columns stay empty, and
-        // `message_hashes` computes them from the raw message when someone needs them.
-        let sha256 = hex(&sha2::Sha256::digest(raw));
-
+        let (sha256, inds) = (&prepared.sha256, &prepared.indicators);
         let mut inner = self.lock();
         if let Some(g) = &inner.group
             && (g.records >= GROUP_MAX || g.started.elapsed() >= GROUP_MAX_AGE)
@@ -506,7 +498,7 @@ impl SqliteStore {
         // failed write instead rolls the whole group back and marks it failed: its other analyses are then
         // reported as not stored, which is true. (Write errors are I/O errors; the commit would fail too.)
         let Inner { conn, blobs, .. } = &mut *inner;
-        match write(conn, blobs.as_mut(), raw, report, opts, now, &sha256, &inds) {
+        match write(conn, blobs.as_mut(), raw, report, opts, now, sha256, inds) {
             Ok(recorded) => {
                 if let Some(g) = inner.group.as_mut() {
                     g.records += 1;
@@ -657,17 +649,21 @@ fn write(
         tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?
             .execute(params![analysis_id, doc])?;
     }
-    {
-        let mut ins = tx.prepare_cached(
-            "INSERT INTO indicators (analysis_id, kind, value, weight, benign, vkey) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for i in inds {
-            let key = value_key(i.kind.as_str(), &i.value);
-            ins.execute(params![analysis_id, i.kind.as_str(), i.value, i.weight, i64::from(i.benign), key])?;
-        }
-    }
+    insert_indicators(tx, analysis_id, inds)?;
     Ok(Recorded { analysis_id, message_id, new_message: existing.is_none() })
+}
+
+/// Insert the indicator rows of one analysis. One row per statement: a multi-row `VALUES` list is run by
+/// SQLite as a co-routine and cost 60% more per row.
+fn insert_indicators(tx: &Connection, analysis_id: i64, inds: &[Indicator]) -> rusqlite::Result<()> {
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO indicators (analysis_id, kind, value, weight, benign, vkey) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for i in inds {
+        let key = value_key(i.kind.as_str(), &i.value);
+        ins.execute(params![analysis_id, i.kind.as_str(), i.value, i.weight, i64::from(i.benign), key])?;
+    }
+    Ok(())
 }
 
 impl Drop for SqliteStore {
@@ -688,10 +684,16 @@ impl Store for SqliteStore {
         }
     }
 
-    fn record_deferred(&self, raw: &[u8], report: &mut Report, opts: &RecordOptions) -> Result<Deferred> {
+    fn record_prepared(
+        &self,
+        raw: &[u8],
+        prepared: &crate::Prepared,
+        report: &mut Report,
+        opts: &RecordOptions,
+    ) -> Result<Deferred> {
         // On error the report may have gained seen_before entries from a rolled-back lookup: clear them so the
         // output never claims what the store does not hold.
-        self.record_in_group(raw, report, opts).inspect_err(|_| report.seen_before.clear())
+        self.record_in_group(raw, prepared, report, opts).inspect_err(|_| report.seen_before.clear())
     }
 
     fn commit(&self) -> Result<()> {
