@@ -262,8 +262,14 @@ impl Hash for HeaderName<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         match self {
             HeaderName::Other(value) => {
-                for ch in value.as_bytes() {
-                    ch.to_ascii_lowercase().hash(state)
+                // phishlens: lower-cased in chunks and written once per chunk; a hasher write per byte made
+                // the parser's header lookup cost ~600 instructions per header. Same equality, same contract.
+                let mut buf = [0u8; 64];
+                for chunk in value.as_bytes().chunks(buf.len()) {
+                    for (b, c) in buf.iter_mut().zip(chunk) {
+                        *b = c.to_ascii_lowercase();
+                    }
+                    state.write(&buf[..chunk.len()]);
                 }
             }
             _ => self.id().hash(state),
