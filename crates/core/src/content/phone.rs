@@ -22,8 +22,9 @@ static PHONE: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
 pub fn phone_numbers(text: &str, max: usize) -> Vec<String> {
     let Some(re) = PHONE.as_ref() else { return Vec::new() };
     let text = crate::finding::cut_bytes(text, SCAN_BYTES);
-    // A number has at least 10 digits: most texts have fewer in all and need no regex pass.
-    if text.bytes().filter(u8::is_ascii_digit).count() < 10 {
+    // A number has at least 10 digits within a short span (the longest pattern, `+999 (9999) 9999 9999 9999
+    // 9999`, is under 40 bytes): most texts have no such cluster and need no regex pass.
+    if !has_digit_cluster(text.as_bytes(), 10, 40) {
         return Vec::new();
     }
     let mut out: Vec<String> = Vec::new();
@@ -41,9 +42,41 @@ pub fn phone_numbers(text: &str, max: usize) -> Vec<String> {
     out
 }
 
+/// True when some `span` bytes of `b` hold at least `digits` ASCII digits.
+fn has_digit_cluster(b: &[u8], digits: usize, span: usize) -> bool {
+    // Positions of the last `digits` digits seen, as a ring.
+    let mut ring = vec![0usize; digits.max(1)];
+    let mut seen = 0usize;
+    for (i, c) in b.iter().enumerate() {
+        if !c.is_ascii_digit() {
+            continue;
+        }
+        let slot = seen % ring.len();
+        // The digit `digits - 1` places back is the one this write replaces.
+        if seen + 1 >= ring.len() && i - ring[(seen + 1) % ring.len()] < span {
+            return true;
+        }
+        ring[slot] = i;
+        seen += 1;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_clusters() {
+        assert!(has_digit_cluster(b"call 1 855 596 2198 now", 10, 40));
+        assert!(has_digit_cluster(b"1234567890", 10, 40));
+        assert!(!has_digit_cluster(b"123456789", 10, 40));
+        // Ten digits, but spread over more than 40 bytes.
+        let spread = b"order 12345 placed on the fifth of the month, item 67890";
+        assert!(!has_digit_cluster(spread, 10, 40));
+        assert!(has_digit_cluster(spread, 10, 60));
+        assert!(!has_digit_cluster(b"", 10, 40));
+    }
 
     #[test]
     fn finds_callback_numbers() {
