@@ -97,7 +97,7 @@ fn find_within(text: &str, max_chars: usize) -> Option<(Disguise, String)> {
         // A run of ASCII while the current word shows nothing (no look-alike letter, no invisible char): words
         // ending inside the run end clean, so only where the last word starts matters. Most text is this.
         if !lookalike && !invisible_inside && !pending_invisible {
-            let limit = bytes.len().min(i + (max_chars - n));
+            let limit = bytes.len().min(i.saturating_add(max_chars - n));
             let run = bytes[i..limit].iter().position(|b| !b.is_ascii()).unwrap_or(limit - i);
             if run > 1 {
                 let seg = &bytes[i..i + run];
