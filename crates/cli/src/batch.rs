@@ -226,12 +226,19 @@ pub fn run(
                     let Ok((seq, item)) = next else { return };
                     let outcome = match item {
                         Item::Message { source, bytes } => {
-                            let mut report = phishlens_core::analyze(&bytes, &cfg);
+                            // With a store, the layout fingerprints are taken from the HTML bodies as the analysis
+                            // decodes them (decoding the message again for them cost a tenth of storing).
+                            let mut layouts = phishlens_store::indicators::LayoutsOfHtml::default();
+                            let mut report = if opts.recorder.is_some() {
+                                phishlens_core::analyze_with_html(&bytes, &cfg, &mut |html| layouts.push_body(html))
+                            } else {
+                                phishlens_core::analyze(&bytes, &cfg)
+                            };
                             if let Some(n) = net {
                                 n.enrich(&mut report, &bytes);
                             }
                             if let (Some(rec), Some(store_tx)) = (opts.recorder.as_ref(), store_tx.as_ref()) {
-                                let prepared = rec.prepare(&bytes, &report);
+                                let prepared = rec.prepare(&bytes, &report, &layouts.0);
                                 budget.acquire(bytes.len());
                                 let job = ToStore { seq, source, bytes, report: Box::new(report), prepared };
                                 if store_tx.send(job).is_err() {

@@ -221,8 +221,9 @@ impl Recorder {
     }
 
     /// The part of recording that needs no store (hashing, indicators): done by a batch's workers in parallel.
-    pub fn prepare(&self, raw: &[u8], report: &Report) -> Prepared {
-        phishlens_store::prepare(raw, report, &self.options(None))
+    /// `layouts`: the layout fingerprints of the HTML bodies, taken during the analysis.
+    pub fn prepare(&self, raw: &[u8], report: &Report, layouts: &[String]) -> Prepared {
+        phishlens_store::prepare_with_layouts(raw, report, &self.options(None), layouts)
     }
 
     /// Compare with earlier analyses (fills `report.seen_before`, adds memory findings) and save into the open

@@ -29,7 +29,23 @@ pub use judge::{Report, UrlReport, Verdict};
 /// Analyse one raw message. Never panics on any input; never fails: an unreadable message yields a report
 /// whose `problems` say why.
 pub fn analyze(raw: &[u8], cfg: &Config) -> Report {
+    analyze_inner(raw, cfg, None)
+}
+
+/// As [`analyze`], handing the decoded text of each HTML body (not of attached HTML files) to `html_body` on
+/// the way. For callers that read more from the HTML than the analysis does (the store's layout fingerprint),
+/// so that they need not decode the message a second time.
+pub fn analyze_with_html(raw: &[u8], cfg: &Config, html_body: &mut dyn FnMut(&str)) -> Report {
+    analyze_inner(raw, cfg, Some(html_body))
+}
+
+fn analyze_inner(raw: &[u8], cfg: &Config, html_body: Option<&mut dyn FnMut(&str)>) -> Report {
     let mail = parse::Mail::parse(raw, &cfg.limits);
+    if let Some(visit) = html_body {
+        for b in mail.bodies().iter().filter(|b| b.kind == parse::BodyKind::Html && !b.is_attachment) {
+            visit(&b.text);
+        }
+    }
     let kb = brands::kb(cfg);
     let mut facts = model::Facts {
         size: mail.size,

@@ -282,6 +282,17 @@ impl Builder<'_> {
 /// The indicators of one analysed message. `raw` gives the layout fingerprint (the HTML is re-read from it);
 /// without it there is none.
 pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicator> {
+    let layouts = match raw {
+        Some(raw) if report.facts.content.has_html => layout_fingerprints(raw),
+        _ => Vec::new(),
+    };
+    extract_with_layouts(report, &layouts, kb)
+}
+
+/// As [`extract`], with the layout fingerprints already computed from the decoded HTML bodies (see
+/// [`LayoutsOfHtml`]): a batch gets them during the analysis instead of decoding the raw message
+/// again.
+pub fn extract_with_layouts(report: &Report, layouts: &[String], kb: &BrandKb) -> Vec<Indicator> {
     let f = &report.facts;
     let mut b = Builder { kb, seen: BTreeSet::new(), out: Vec::new() };
 
@@ -426,19 +437,41 @@ pub fn extract(report: &Report, raw: Option<&[u8]>, kb: &BrandKb) -> Vec<Indicat
         b.push(Kind::Md5, &a.md5, false, None);
     }
 
-    if let Some(raw) = raw
-        && f.content.has_html
-    {
-        for fp in layout_fingerprints(raw) {
-            b.push(Kind::Layout, &fp, false, None);
-        }
+    for fp in layouts.iter().take(MAX_LAYOUTS) {
+        b.push(Kind::Layout, fp, false, None);
     }
     b.out
 }
 
+/// Layout fingerprints kept per message.
+const MAX_LAYOUTS: usize = 4;
+
 /// Layout fingerprints of the message's HTML bodies (not of attached HTML files), at most 4.
 pub fn layout_fingerprints(raw: &[u8]) -> Vec<String> {
-    layout::html_parts(raw).iter().filter_map(|b| layout::fingerprint_bytes(b)).take(4).collect()
+    use phishlens_core::parse::{BodyKind, Mail};
+    // A MIME parse: a scan of the raw message for HTML part headers was cheaper, but cut a part at any line
+    // starting with `--` (CSS and HTML comments) and so misread one HTML body in thirteen.
+    let mail = Mail::parse(raw, &phishlens_core::config::Limits::default());
+    let mut layouts = LayoutsOfHtml::default();
+    for b in mail.bodies().iter().filter(|b| b.kind == BodyKind::Html && !b.is_attachment) {
+        layouts.push_body(&b.text);
+    }
+    layouts.0
+}
+
+/// The same fingerprints from HTML bodies already decoded (tag and attribute names are ASCII, so the charset
+/// decoding in between changes nothing): push each body as the analysis hands it over.
+#[derive(Debug, Default)]
+pub struct LayoutsOfHtml(pub Vec<String>);
+
+impl LayoutsOfHtml {
+    pub fn push_body(&mut self, html: &str) {
+        if self.0.len() < MAX_LAYOUTS
+            && let Some(fp) = layout::fingerprint(html)
+        {
+            self.0.push(fp);
+        }
+    }
 }
 
 /// An envelope address rewritten by a forwarder (Gmail's `user+caf_=dest@`, SRS `SRS0=...@`): it names the
@@ -469,6 +502,42 @@ mod tests {
 
     fn link(url: &str, host: &str, reg: Option<&str>) -> Link {
         Link { url: url.into(), host: host.into(), registrable: reg.map(Into::into), ..Default::default() }
+    }
+
+    /// A batch takes the layout fingerprints from the HTML bodies as the analysis decodes them; every other path
+    /// (reanalyze, `record`) from the raw message: both give the same, for base64 and quoted-printable HTML,
+    /// and never count an attached HTML file as the body.
+    #[test]
+    fn layouts_from_the_analysis_and_from_the_raw_message_agree() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+        let mut compared = 0;
+        for name in ["amazon_prime.eml", "amazon_genuine.eml", "memory/amazon_kit_a.eml", "memory/amazon_kit_b.eml"] {
+            let raw = std::fs::read(root.join(name)).expect("fixture");
+            let mut layouts = LayoutsOfHtml::default();
+            let cfg = phishlens_core::Config::default();
+            let _ = phishlens_core::analyze_with_html(&raw, &cfg, &mut |html| layouts.push_body(html));
+            assert_eq!(layouts.0, layout_fingerprints(&raw), "{name}");
+            compared += layouts.0.len();
+        }
+        assert!(compared >= 3, "the fixtures have HTML layouts to compare");
+
+        let page = (0..20).map(|i| format!("<div class=\"r{i}\"><p>line</p></div>")).collect::<String>();
+        let html = format!("<html><body>{page}<!-- a comment -->\n-- not a boundary --\n{page}</body></html>");
+        let expected = layout::fingerprint(&html);
+        assert!(expected.is_some());
+        let qp = html.replace('=', "=3D");
+        let raw = format!(
+            "From: a@b.example\r\nContent-Type: multipart/alternative; boundary=\"XX\"\r\n\r\n--XX\r\n\
+             Content-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: text/html; charset=utf-8\r\n\
+             Content-Transfer-Encoding: quoted-printable\r\n\r\n{qp}\r\n--XX--\r\n"
+        );
+        assert_eq!(layout_fingerprints(raw.as_bytes()), vec![expected.clone().unwrap_or_default()]);
+        let attached = format!(
+            "From: a@b.example\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+             Content-Type: text/plain\r\n\r\nsee the file\r\n--B\r\nContent-Type: text/html\r\n\
+             Content-Disposition: attachment; filename=x.html\r\n\r\n{html}\r\n--B--\r\n"
+        );
+        assert!(layout_fingerprints(attached.as_bytes()).is_empty());
     }
 
     fn find(v: &[Indicator], k: Kind) -> Vec<&Indicator> {

@@ -3,20 +3,11 @@
 //! attribute names (sorted) and nothing else: no text, no attribute values, no comments. Two mails from the
 //! same template share it; a one-line edit of the markup does not (this is an exact match, cheap to look up).
 //!
-//! A light byte scanner, not an HTML parser: no DOM, one pass, bounded by `MAX_TAGS`. The HTML is found in
-//! the raw message by `html_parts`, a scan for part headers declaring text/html, not a MIME parse: the
-//! fingerprint needs only the ASCII tag and attribute names, which every ASCII-compatible charset keeps as
-//! they are, so only the transfer encoding is undone. (Re-parsing the whole message cost more than storing
-//! it.)
+//! A light byte scanner, not an HTML parser: no DOM, one pass, bounded by `MAX_TAGS`. It reads the HTML bodies
+//! as the analysis decoded them (`indicators::LayoutsOfHtml`); tag and attribute names are ASCII, so the
+//! charset makes no difference.
 
-use phishlens_core::parse::decode::{base64_lenient, qp_lenient};
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
-
-/// At most this many part header blocks are looked at in one message.
-const MAX_BLOCKS: usize = 64;
-/// At most this many HTML parts are returned.
-const MAX_HTML_PARTS: usize = 4;
 
 /// Fewer tags than this is too little structure to tell kits apart (`<p>hello</p>` is everyone's).
 pub const MIN_TAGS: usize = 15;
@@ -157,98 +148,6 @@ fn tag_tokens(b: &[u8], mut emit: impl FnMut(&str)) {
     }
 }
 
-/// Lines of `b` with their start offsets (the line without its CR LF).
-fn lines(b: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        if pos >= b.len() {
-            return None;
-        }
-        let start = pos;
-        let end = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |i| pos + i);
-        pos = end + 1;
-        let line = &b[start..end];
-        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
-    })
-}
-
-/// The header value of `name` in a header block (folded lines joined), lower-cased.
-fn header_value(block: &[u8], name: &[u8]) -> Option<String> {
-    let mut out: Option<String> = None;
-    for (_, line) in lines(block) {
-        match &mut out {
-            Some(v) if line.first().is_some_and(|c| *c == b' ' || *c == b'\t') => {
-                v.push_str(&String::from_utf8_lossy(line).to_ascii_lowercase());
-            }
-            Some(_) => break,
-            None => {
-                if line.len() > name.len()
-                    && line[..name.len()].eq_ignore_ascii_case(name)
-                    && line.get(name.len()) == Some(&b':')
-                {
-                    out = Some(String::from_utf8_lossy(&line[name.len() + 1..]).to_ascii_lowercase());
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The HTML bodies of a raw message, transfer encoding undone: every header block (the message's own, and
-/// each one after a `--boundary` line) that declares `text/html` and is not an attachment, with the body up to
-/// the next boundary line. Bounded by `MAX_BLOCKS` blocks and `MAX_HTML_PARTS` results.
-pub fn html_parts(raw: &[u8]) -> Vec<Cow<'_, [u8]>> {
-    let mut out = Vec::new();
-    // Header blocks start at 0 and after each boundary line (found with a SIMD search for `\n--`, not line
-    // by line: base64 attachments are most of the bytes).
-    let mut starts = vec![0usize];
-    for at in memchr::memmem::find_iter(raw, b"\n--") {
-        if starts.len() >= MAX_BLOCKS {
-            break;
-        }
-        let line_start = at + 1;
-        let Some(eol) = memchr::memchr(b'\n', &raw[line_start..]) else { break };
-        if eol > 2 {
-            starts.push(line_start + eol + 1);
-        }
-    }
-    for (n, &start) in starts.iter().enumerate() {
-        if out.len() >= MAX_HTML_PARTS {
-            break;
-        }
-        let rest = &raw[start..];
-        // End of the header block: the first empty line.
-        let Some((body_off, _)) = lines(rest).find(|(_, l)| l.is_empty()) else { continue };
-        let block = &rest[..body_off];
-        let Some(ctype) = header_value(block, b"content-type") else { continue };
-        if !ctype.trim_start().starts_with("text/html") {
-            continue;
-        }
-        if header_value(block, b"content-disposition").is_some_and(|d| d.trim_start().starts_with("attachment")) {
-            continue;
-        }
-        let body_start = body_off + memchr::memchr(b'\n', &rest[body_off..]).map_or(0, |i| i + 1);
-        let body = &rest[body_start.min(rest.len())..];
-        // The body runs to the next boundary line (for the top-level block of a single-part message: to the end).
-        let end = if n == 0 && starts.len() == 1 {
-            body.len()
-        } else {
-            memchr::memmem::find(body, b"\n--").map_or(body.len(), |o| o + 1)
-        };
-        let body = &body[..end];
-        let cte = header_value(block, b"content-transfer-encoding").unwrap_or_default();
-        let decoded = if cte.contains("base64") {
-            Cow::Owned(base64_lenient(body).0)
-        } else if cte.contains("quoted-printable") {
-            Cow::Owned(qp_lenient(body).0)
-        } else {
-            Cow::Borrowed(body)
-        };
-        out.push(decoded);
-    }
-    out
-}
-
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     if from >= b.len() || needle.is_empty() {
         return None;
@@ -307,56 +206,10 @@ mod tests {
     }
 
     #[test]
-    fn html_parts_are_found_and_decoded_without_a_mime_parse() {
-        let html = page("Amazon", "https://www.4ztfqg8.cn", "a");
-        let b64 = {
-            // A tiny encoder for the test (the store never encodes).
-            const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let mut o = String::new();
-            for c in html.as_bytes().chunks(3) {
-                let n = (u32::from(c[0]) << 16)
-                    | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-                    | u32::from(*c.get(2).unwrap_or(&0));
-                for i in 0..4 {
-                    if i <= c.len() {
-                        o.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-                    } else {
-                        o.push('=');
-                    }
-                }
-            }
-            o
-        };
-        let raw = format!(
-            "From: a@b.example\r\nContent-Type: multipart/alternative; boundary=\"XX\"\r\n\r\n--XX\r\n\
-             Content-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: text/html;\r\n charset=utf-8\r\n\
-             Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n"
-        );
-        let parts = html_parts(raw.as_bytes());
-        assert_eq!(parts.len(), 1);
-        assert_eq!(fingerprint_bytes(&parts[0]), fingerprint(&html));
-        // A single-part HTML message, quoted-printable.
-        let qp = html.replace('=', "=3D");
-        let raw = format!("Content-Type: text/html\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{qp}");
-        let parts = html_parts(raw.as_bytes());
-        assert_eq!(fingerprint_bytes(&parts[0]), fingerprint(&html));
-        // An attached HTML file is not the body.
-        let raw = format!(
-            "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/html\r\n\
-             Content-Disposition: attachment; filename=x.html\r\n\r\n{html}\r\n--B--\r\n"
-        );
-        assert!(html_parts(raw.as_bytes()).is_empty());
-    }
-
-    #[test]
     fn hostile_markup_does_not_panic() {
         for s in ["<", "<<<<", "<a href=\"", "<!--", "<script>", "<a b='c", "</", "<a\u{3042}>", "<あ"] {
             let _ = fingerprint(s);
             let _ = fingerprint(&s.repeat(1000));
-            let _ = html_parts(s.as_bytes());
-        }
-        for raw in ["Content-Type: text/html\r\n", "--\n--x\n\n", "--x\nContent-Type: text/html\n\n", "\n\n--a"] {
-            let _ = html_parts(raw.as_bytes());
         }
     }
 }

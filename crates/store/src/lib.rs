@@ -100,12 +100,25 @@ pub struct Prepared {
 /// Hash the message and extract its indicators (backend-independent; no lock, no I/O). The report must be the
 /// analysis without memory findings, as `record_prepared` then gets it.
 pub fn prepare(raw: &[u8], report: &Report, opts: &RecordOptions) -> Prepared {
+    prepare_inner(raw, report, opts, None)
+}
+
+/// As [`prepare`], with the layout fingerprints taken from the HTML bodies the analysis decoded
+/// (`phishlens_core::analyze_with_html` into [`indicators::LayoutsOfHtml`]) rather than from the raw message.
+pub fn prepare_with_layouts(raw: &[u8], report: &Report, opts: &RecordOptions, layouts: &[String]) -> Prepared {
+    prepare_inner(raw, report, opts, Some(layouts))
+}
+
+fn prepare_inner(raw: &[u8], report: &Report, opts: &RecordOptions, layouts: Option<&[String]>) -> Prepared {
     use sha2::Digest;
     let kb: &phishlens_core::brands::BrandKb = match opts.brands.as_deref() {
         Some(kb) => kb,
         None => phishlens_core::brands::builtin(),
     };
-    let indicators = indicators::extract(report, Some(raw), kb);
+    let indicators = match layouts {
+        Some(layouts) => indicators::extract_with_layouts(report, layouts, kb),
+        None => indicators::extract(report, Some(raw), kb),
+    };
     // sha256 only: it is the message's identity here. sha1 and md5 of a 40 KiB message cost a tenth of the
     // whole analysis (md5 has no hardware help); `sqlite::message_hashes` computes them when someone needs them.
     Prepared { sha256: hex(&sha2::Sha256::digest(raw)), indicators }
