@@ -99,7 +99,14 @@ fn looks_like_mbox(p: &Path) -> bool {
 
 /// Read at most `max` bytes (+1, so the parser can tell the message was cut).
 fn read_bounded(r: impl Read, max: usize) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
+    read_bounded_sized(r, max, 0)
+}
+
+/// As `read_bounded`, with room for `size_hint` bytes from the start (a file's length): growing the buffer in
+/// steps cost copies and fresh pages for every message of a batch.
+fn read_bounded_sized(r: impl Read, max: usize, size_hint: u64) -> std::io::Result<Vec<u8>> {
+    let cap = usize::try_from(size_hint.saturating_add(1)).unwrap_or(usize::MAX).min(max.saturating_add(1));
+    let mut buf = Vec::with_capacity(cap);
     r.take(max as u64 + 1).read_to_end(&mut buf)?;
     Ok(buf)
 }
@@ -117,7 +124,11 @@ pub fn for_each_item(units: &[Unit], max_bytes: usize, mut f: impl FnMut(Item) -
             }
             Unit::File(p) => {
                 let source = p.display().to_string();
-                let item = match File::open(p).and_then(|file| read_bounded(file, max_bytes)) {
+                let read = File::open(p).and_then(|file| {
+                    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                    read_bounded_sized(file, max_bytes, size)
+                });
+                let item = match read {
                     Ok(bytes) => Item::Message { source, bytes },
                     Err(e) => Item::Error { source, error: e.to_string() },
                 };

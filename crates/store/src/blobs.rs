@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 
 /// Longest blob read back (a stored message is at most the analysis size limit; a report is far smaller).
 const MAX_BLOB: u64 = 256 * 1024 * 1024;
+/// Appends are gathered in memory up to this size and written in one call (two small writes per message cost
+/// a system call and the file system's per-write bookkeeping each); a blob this large is written directly.
+const WRITE_AT: usize = 1024 * 1024;
 
 /// Where a blob is: byte offset and length in the blob file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +37,9 @@ pub(crate) struct BlobFile {
     group_start: u64,
     /// Bytes written since the last sync.
     dirty: bool,
+    /// Appended bytes not written yet; they start at `pending_at` in the file.
+    pending: Vec<u8>,
+    pending_at: u64,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> StoreError {
@@ -53,7 +59,7 @@ impl BlobFile {
         let path = path_for(db);
         crate::sqlite::create_private(&path)?;
         let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(|e| io_err(&path, e))?;
-        Ok(BlobFile { file, path, end: 0, group_start: 0, dirty: false })
+        Ok(BlobFile { file, path, end: 0, group_start: 0, dirty: false, pending: Vec::new(), pending_at: 0 })
     }
 
     /// A group starts (the caller holds the database's write lock): append from the current end of the file.
@@ -62,21 +68,46 @@ impl BlobFile {
         self.end = len;
         self.group_start = len;
         self.dirty = false;
+        self.pending.clear();
+        self.pending_at = len;
         Ok(())
     }
 
     /// Append one blob (inside a group).
     pub fn append(&mut self, bytes: &[u8]) -> std::io::Result<BlobRef> {
         let off = self.end;
-        write_all_at(&self.file, bytes, off)?;
+        if bytes.len() >= WRITE_AT {
+            self.flush()?;
+            write_all_at(&self.file, bytes, off)?;
+            self.pending_at = off + bytes.len() as u64;
+        } else {
+            if self.pending.is_empty() {
+                self.pending_at = off;
+            }
+            self.pending.extend_from_slice(bytes);
+            if self.pending.len() >= WRITE_AT {
+                self.flush()?;
+            }
+        }
         self.end += bytes.len() as u64;
         self.dirty = true;
         let to_i64 = |v: u64| i64::try_from(v).map_err(|_| std::io::Error::other("blob file too large"));
         Ok(BlobRef { off: to_i64(off)?, len: to_i64(bytes.len() as u64)? })
     }
 
+    /// Write the gathered appends.
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            write_all_at(&self.file, &self.pending, self.pending_at)?;
+            self.pending_at += self.pending.len() as u64;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
     /// Make the group's bytes durable: called before its SQLite commit.
     pub fn sync(&mut self) -> Result<()> {
+        self.flush().map_err(|e| io_err(&self.path, e))?;
         if self.dirty {
             self.file.sync_data().map_err(|e| io_err(&self.path, e))?;
             self.dirty = false;
@@ -86,6 +117,8 @@ impl BlobFile {
 
     /// The group was rolled back: cut its bytes off again (the write lock is still held, nobody appended after).
     pub fn rollback(&mut self) {
+        self.pending.clear();
+        self.pending_at = self.group_start;
         if self.end != self.group_start {
             let _ = self.file.set_len(self.group_start);
             self.end = self.group_start;
@@ -98,6 +131,14 @@ impl BlobFile {
         let (Ok(off), Ok(len)) = (u64::try_from(at.off), u64::try_from(at.len)) else {
             return Err(StoreError::Db(format!("bad blob reference {at:?}")));
         };
+        // Appended in this process and not written yet.
+        if !self.pending.is_empty() && off >= self.pending_at {
+            let from = usize::try_from(off - self.pending_at).unwrap_or(usize::MAX);
+            let to = usize::try_from(len).ok().and_then(|l| from.checked_add(l));
+            if let Some(bytes) = to.and_then(|to| self.pending.get(from..to)) {
+                return Ok(bytes.to_vec());
+            }
+        }
         let size = self.file.metadata().map_err(|e| io_err(&self.path, e))?.len();
         if len > MAX_BLOB || off.checked_add(len).is_none_or(|e| e > size) {
             return Err(StoreError::Io(format!("{}: blob {at:?} is outside the file", self.path.display())));
@@ -144,7 +185,16 @@ mod tests {
         b.begin().unwrap();
         let one = b.append(b"first message").unwrap();
         let two = b.append(b"second").unwrap();
+        // Gathered in memory, not written yet, and still readable.
+        assert_eq!(b.read(two).unwrap(), b"second");
+        // A large blob is written directly, after what was gathered before it.
+        let big_bytes = vec![7u8; WRITE_AT + 3];
+        let big = b.append(&big_bytes).unwrap();
+        let after = b.append(b"after").unwrap();
         b.sync().unwrap();
+        assert_eq!(b.read(big).unwrap(), big_bytes);
+        assert_eq!(b.read(after).unwrap(), b"after");
+        assert_eq!(std::fs::metadata(path_for(&db)).unwrap().len(), u64::try_from(after.off + after.len).unwrap());
         assert_eq!(b.read(one).unwrap(), b"first message");
         assert_eq!(b.read(two).unwrap(), b"second");
         b.begin().unwrap();

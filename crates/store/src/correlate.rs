@@ -26,7 +26,8 @@ pub struct Match {
     pub kind: Kind,
     pub value: String,
     pub weight: f64,
-    pub earlier: AnalysisRow,
+    /// Shared by every match of one earlier analysis (a campaign's mail matches it on many values).
+    pub earlier: std::sync::Arc<AnalysisRow>,
 }
 
 /// One shared value and its weight.
@@ -60,7 +61,7 @@ pub fn seen_before(matches: Vec<Match>, current_flagged: bool) -> Vec<Seen> {
         if m.weight <= 0.0 || (!current_flagged && !m.earlier.base_flagged()) {
             continue;
         }
-        let e = by_id.entry(m.earlier.id).or_insert_with(|| (m.earlier.clone(), Vec::new()));
+        let e = by_id.entry(m.earlier.id).or_insert_with(|| (AnalysisRow::clone(&m.earlier), Vec::new()));
         if !e.1.iter().any(|(k, v, _)| *k == m.kind && *v == m.value) {
             e.1.push((m.kind, m.value, m.weight));
         }
@@ -337,7 +338,7 @@ mod tests {
     }
 
     fn m(kind: Kind, value: &str, earlier: &AnalysisRow) -> Match {
-        Match { kind, value: value.to_string(), weight: kind.weight(), earlier: earlier.clone() }
+        Match { kind, value: value.to_string(), weight: kind.weight(), earlier: std::sync::Arc::new(earlier.clone()) }
     }
 
     #[test]

@@ -23,13 +23,13 @@ use crate::{
     AnalysisRow, Deferred, GroupStatus, HistoryFilter, IndicatorRow, RecordOptions, Recorded, Result, Store,
     StoreError, StoredAnalysis, hex,
 };
-use phishlens_core::Report;
+use phishlens_core::{Report, Verdict};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Migrations, in order. Index + 1 is the schema version they bring the database to. Never edit a released
@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_memory.sql"),
     include_str!("../migrations/0003_base_verdict.sql"),
     include_str!("../migrations/0004_blobs.sql"),
+    include_str!("../migrations/0005_links.sql"),
 ];
 
 /// The schema version this code writes.
@@ -57,6 +58,9 @@ pub const GROUP_MAX: usize = 256;
 pub const GROUP_MAX_AGE: Duration = Duration::from_millis(250);
 /// Failed groups remembered for `group_status` (a caller asks soon after; older ones are long settled).
 const FAILED_KEPT: usize = 64;
+/// Bounds of the lookup memo (values and rows); past them it starts again empty.
+const MEMO_VALUES: usize = 200_000;
+const MEMO_ROWS: usize = 50_000;
 
 /// The open group transaction.
 struct Group {
@@ -65,8 +69,29 @@ struct Group {
     records: usize,
 }
 
+/// What lookups already read, kept while nobody else writes to the database: a batch's messages share many values
+/// (a campaign's IP, host and layout), and reading each value's analyses and their rows again for every message
+/// was most of what correlation cost. Exact, not a guess: this connection's own writes are added as they are
+/// made, a rolled-back group empties it, and so does any commit by another connection (`PRAGMA data_version`,
+/// checked when a group starts, under the write lock).
+#[derive(Default)]
+struct Memo {
+    data_version: Option<i64>,
+    /// Per value key: the newest analyses holding it, as the lookup query returns them (at most its limit).
+    values: HashMap<i64, Vec<(i64, bool)>>,
+    rows: HashMap<i64, Arc<AnalysisRow>>,
+}
+
+impl Memo {
+    fn clear(&mut self) {
+        self.values.clear();
+        self.rows.clear();
+    }
+}
+
 struct Inner {
     conn: Connection,
+    memo: Memo,
     /// Raw messages and report documents (None in memory: they go into the raws and reports tables).
     blobs: Option<BlobFile>,
     group: Option<Group>,
@@ -265,16 +290,6 @@ fn analysis_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnalysisRow> {
     })
 }
 
-fn indicator_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndicatorRow> {
-    Ok(IndicatorRow {
-        analysis_id: r.get(0)?,
-        kind: r.get(1)?,
-        value: r.get(2)?,
-        weight: r.get(3)?,
-        benign: r.get::<_, i64>(4)? != 0,
-    })
-}
-
 /// When the message was received: the top (recipient-side) dated hop, else its Date header.
 fn received_at(report: &Report) -> Option<i64> {
     report.facts.hops.iter().find_map(|h| h.timestamp).or(report.facts.date)
@@ -285,7 +300,7 @@ fn received_at(report: &Report) -> Option<i64> {
 /// the rules say now. Compact JSON; the `Report` at the top level (older readers and migrations look for
 /// `findings` and `seen_before` there), plus `report_format` and the Japanese origin reason, which `Report`'s
 /// own serialised form leaves out.
-fn report_document(report: &Report) -> String {
+fn report_document(report: &Report) -> Vec<u8> {
     #[derive(serde::Serialize)]
     struct Doc<'a> {
         #[serde(flatten)]
@@ -299,7 +314,13 @@ fn report_document(report: &Report) -> String {
         report_format: crate::FULL_REPORT_FORMAT,
         origin_reason_ja: report.facts.origin.as_ref().map_or("", |o| o.reason_ja.as_str()),
     };
-    serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_string())
+    // Sized for most documents up front: growing the buffer step by step cost a tenth of the serialisation.
+    let mut out = Vec::with_capacity(32 * 1024);
+    if serde_json::to_writer(&mut out, &doc).is_err() {
+        out.clear();
+        out.extend_from_slice(b"{}");
+    }
+    out
 }
 
 /// Normalise a value typed by a user for `history --indicator`: undo defanging, lower-case hosts.
@@ -336,7 +357,14 @@ impl SqliteStore {
 
     fn with(conn: Connection, blobs: Option<BlobFile>, path: Option<PathBuf>) -> SqliteStore {
         SqliteStore {
-            inner: Mutex::new(Inner { conn, blobs, group: None, next_group: 1, failed: Vec::new() }),
+            inner: Mutex::new(Inner {
+                conn,
+                memo: Memo::default(),
+                blobs,
+                group: None,
+                next_group: 1,
+                failed: Vec::new(),
+            }),
             settled: AtomicU64::new(0),
             path,
         }
@@ -394,6 +422,7 @@ impl SqliteStore {
     fn fail_locked(&self, inner: &mut Inner, e: &StoreError) {
         let Some(g) = inner.group.take() else { return };
         let _ = inner.conn.execute_batch("ROLLBACK");
+        inner.memo.clear();
         if let Some(b) = inner.blobs.as_mut() {
             b.rollback();
         }
@@ -404,23 +433,34 @@ impl SqliteStore {
         self.settled.store(g.id, Ordering::Release);
     }
 
-    /// Earlier analyses sharing the indicators. Two steps, both on indexes: the newest analysis ids per value
-    /// (an index-only query), then the rows of the strongest candidates only.
-    fn lookup(tx: &Connection, inds: &[Indicator], exclude_message: Option<i64>) -> rusqlite::Result<Vec<Match>> {
-        let mut ids_stmt = tx.prepare_cached(
-            "SELECT i.analysis_id, coalesce(a.base_verdict, a.verdict) <> 'clean' FROM indicators i \
-             JOIN analyses a ON a.id = i.analysis_id WHERE i.vkey = ?1 AND i.weight > 0 \
-             ORDER BY i.analysis_id DESC LIMIT ?2",
-        )?;
+    /// Earlier analyses sharing the indicators. Two steps: the newest analyses holding each value, with their
+    /// flag (the key of `links` alone), then the rows of the strongest candidates only. Both go through the memo.
+    fn lookup(
+        tx: &Connection,
+        memo: &mut Memo,
+        inds: &[Indicator],
+        exclude_message: Option<i64>,
+    ) -> rusqlite::Result<Vec<Match>> {
+        let limit = MATCHES_PER_VALUE + 1;
         let mut hits: Vec<(usize, i64)> = Vec::new();
         let mut strength: HashMap<i64, f64> = HashMap::new();
-        let limit = i64::try_from(MATCHES_PER_VALUE + 1).unwrap_or(i64::MAX);
-        // One statement per value: several values per statement (a UNION ALL of limited subqueries) cost as much.
+        // One statement per value not in the memo: several values per statement (a UNION ALL of limited
+        // subqueries) cost as much.
         for (n, ind) in inds.iter().enumerate().filter(|(_, i)| i.weight > 0.0) {
             let key = value_key(ind.kind.as_str(), &ind.value);
-            let ids: Vec<(i64, bool)> = ids_stmt
-                .query_map(params![key, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            if !memo.values.contains_key(&key) {
+                if memo.values.len() >= MEMO_VALUES {
+                    memo.values.clear();
+                }
+                let ids: Vec<(i64, bool)> = tx
+                    .prepare_cached(
+                        "SELECT analysis_id, flagged FROM links WHERE vkey = ?1 ORDER BY analysis_id DESC LIMIT ?2",
+                    )?
+                    .query_map(params![key, i64::try_from(limit).unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                memo.values.insert(key, ids);
+            }
+            let Some(ids) = memo.values.get(&key) else { continue };
             if ids.len() > MATCHES_PER_VALUE {
                 continue;
             }
@@ -433,8 +473,8 @@ impl SqliteStore {
                 continue;
             }
             for (id, _) in ids {
-                hits.push((n, id));
-                *strength.entry(id).or_insert(0.0) += ind.weight;
+                hits.push((n, *id));
+                *strength.entry(*id).or_insert(0.0) += ind.weight;
             }
         }
         // Only candidates that can reach "seen before" are read, strongest first, a bounded number.
@@ -442,23 +482,37 @@ impl SqliteStore {
             strength.into_iter().filter(|(_, s)| *s >= correlate::SEEN_MIN_STRENGTH).collect();
         candidates.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)));
         candidates.truncate(MAX_CANDIDATES);
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1 \
-             AND a.superseded = 0 AND a.message_id <> ?2"
-        );
-        let mut row_stmt = tx.prepare_cached(&sql)?;
-        let mut rows: HashMap<i64, AnalysisRow> = HashMap::new();
+        let mut rows: HashMap<i64, Arc<AnalysisRow>> = HashMap::new();
         for (id, _) in &candidates {
-            if let Some(row) =
-                row_stmt.query_row(params![id, exclude_message.unwrap_or(-1)], analysis_row).optional()?
-            {
+            let row = match memo.rows.get(id) {
+                Some(row) => Some(Arc::clone(row)),
+                None => {
+                    let sql = format!(
+                        "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1"
+                    );
+                    let row = tx.prepare_cached(&sql)?.query_row(params![id], analysis_row).optional()?.map(Arc::new);
+                    if let Some(row) = &row {
+                        if memo.rows.len() >= MEMO_ROWS {
+                            memo.rows.clear();
+                        }
+                        memo.rows.insert(*id, Arc::clone(row));
+                    }
+                    row
+                }
+            };
+            if let Some(row) = row.filter(|r| !r.superseded && Some(r.message_id) != exclude_message) {
                 rows.insert(*id, row);
             }
         }
         let mut out = Vec::new();
         for (n, id) in hits {
             if let (Some(row), Some(ind)) = (rows.get(&id), inds.get(n)) {
-                out.push(Match { kind: ind.kind, value: ind.value.clone(), weight: ind.weight, earlier: row.clone() });
+                out.push(Match {
+                    kind: ind.kind,
+                    value: ind.value.clone(),
+                    weight: ind.weight,
+                    earlier: Arc::clone(row),
+                });
             }
         }
         Ok(out)
@@ -488,6 +542,16 @@ impl SqliteStore {
                 let _ = inner.conn.execute_batch("ROLLBACK");
                 return Err(e);
             }
+            // Another connection's commit since the memo was filled makes it stale (our own do not count).
+            let version = inner
+                .conn
+                .prepare_cached("PRAGMA data_version")
+                .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
+                .ok();
+            if version.is_none() || version != inner.memo.data_version {
+                inner.memo.clear();
+                inner.memo.data_version = version;
+            }
             let id = inner.next_group;
             inner.next_group += 1;
             inner.group = Some(Group { id, started: Instant::now(), records: 0 });
@@ -497,8 +561,8 @@ impl SqliteStore {
         // (the random pages of the indicator index, ~25 pages per analysis), a sixth of the store's cost. A
         // failed write instead rolls the whole group back and marks it failed: its other analyses are then
         // reported as not stored, which is true. (Write errors are I/O errors; the commit would fail too.)
-        let Inner { conn, blobs, .. } = &mut *inner;
-        match write(conn, blobs.as_mut(), raw, report, opts, now, sha256, inds) {
+        let Inner { conn, blobs, memo, .. } = &mut *inner;
+        match write(conn, memo, blobs.as_mut(), raw, report, opts, now, sha256, inds) {
             Ok(recorded) => {
                 if let Some(g) = inner.group.as_mut() {
                     g.records += 1;
@@ -527,6 +591,7 @@ pub fn message_hashes(raw: &[u8]) -> (String, String) {
 #[allow(clippy::too_many_arguments)]
 fn write(
     tx: &Connection,
+    memo: &mut Memo,
     mut blobs: Option<&mut BlobFile>,
     raw: &[u8],
     report: &mut Report,
@@ -550,7 +615,7 @@ fn write(
     let existing = known.map(|(id, _)| id);
 
     if opts.correlate {
-        let matches = SqliteStore::lookup(tx, inds, existing)?;
+        let matches = SqliteStore::lookup(tx, memo, inds, existing)?;
         let seen = correlate::seen_before(matches, core_flagged);
         let mut extra = correlate::findings(&seen);
         let cap = correlate::memory_cap_for(&seen);
@@ -579,6 +644,8 @@ fn write(
     };
     let message_id = match known {
         Some((id, has_raw)) => {
+            // Its earlier analyses are superseded below, and it may gain its raw message.
+            memo.rows.retain(|_, r| r.message_id != id);
             if opts.keep_raw && !has_raw {
                 match raw_blob(&mut blobs)? {
                     Some(at) => tx
@@ -620,13 +687,13 @@ fn write(
     let brands = format!(",{},", brands.join(","));
     let doc = report_document(report);
     let doc_at = match blobs.as_mut() {
-        Some(b) => Some(b.append(doc.as_bytes()).map_err(io_to_db)?),
+        Some(b) => Some(b.append(&doc).map_err(io_to_db)?),
         None => None,
     };
     tx.prepare_cached(
         "INSERT INTO analyses (message_id, analysed_at, received_at, source, subject, verdict, score, \
-         flagged, superseded, brands, tool_version, base_score, base_verdict, report_off, report_len) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, ?13, ?14)",
+         flagged, superseded, brands, tool_version, base_score, base_verdict, report_off, report_len, indicators) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         message_id,
@@ -643,25 +710,76 @@ fn write(
         base_verdict.as_str(),
         doc_at.map(|a| a.off),
         doc_at.map(|a| a.len),
+        pack_indicators(inds),
     ])?;
     let analysis_id = tx.last_insert_rowid();
     if doc_at.is_none() {
         tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?
-            .execute(params![analysis_id, doc])?;
+            .execute(params![analysis_id, String::from_utf8_lossy(&doc)])?;
     }
-    insert_indicators(tx, analysis_id, inds)?;
+    insert_links(tx, memo, analysis_id, base_verdict, inds)?;
+    if memo.rows.len() < MEMO_ROWS {
+        let row = AnalysisRow {
+            id: analysis_id,
+            message_id,
+            sha256: sha256.to_string(),
+            analysed_at: now,
+            received_at: received_at(report),
+            source: opts.source.clone(),
+            subject: report.facts.subject.clone(),
+            verdict: report.verdict.as_str().to_string(),
+            score: report.score,
+            base_verdict: base_verdict.as_str().to_string(),
+            brands: brands.trim_matches(',').split(',').filter(|b| !b.is_empty()).map(str::to_string).collect(),
+            superseded: false,
+            has_raw: opts.keep_raw || known.is_some_and(|(_, has_raw)| has_raw),
+        };
+        memo.rows.insert(analysis_id, Arc::new(row));
+    }
     Ok(Recorded { analysis_id, message_id, new_message: existing.is_none() })
 }
 
-/// Insert the indicator rows of one analysis. One row per statement: a multi-row `VALUES` list is run by
-/// SQLite as a co-routine and cost 60% more per row.
-fn insert_indicators(tx: &Connection, analysis_id: i64, inds: &[Indicator]) -> rusqlite::Result<()> {
-    let mut ins = tx.prepare_cached(
-        "INSERT INTO indicators (analysis_id, kind, value, weight, benign, vkey) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for i in inds {
+/// The packed form of an analysis's indicators (`analyses.indicators`): a JSON array of
+/// `[kind, value, weight, benign]`.
+fn pack_indicators(inds: &[Indicator]) -> String {
+    let packed: Vec<(&str, &str, f64, u8)> =
+        inds.iter().map(|i| (i.kind.as_str(), i.value.as_str(), i.weight, u8::from(i.benign))).collect();
+    serde_json::to_string(&packed).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// The indicators of one analysis from its packed form, sorted by kind and value. A damaged value yields none
+/// rather than an error: the analysis stays readable.
+fn unpack_indicators(analysis_id: i64, packed: Option<&str>) -> Vec<IndicatorRow> {
+    let Some(packed) = packed else { return Vec::new() };
+    let entries: Vec<(String, String, f64, i64)> = serde_json::from_str(packed).unwrap_or_default();
+    let mut out: Vec<IndicatorRow> = entries
+        .into_iter()
+        .map(|(kind, value, weight, benign)| IndicatorRow { analysis_id, kind, value, weight, benign: benign != 0 })
+        .collect();
+    out.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.value.cmp(&b.value)));
+    out
+}
+
+/// The lookup entries of one analysis: one per value that can link (weight > 0), with the analysis's own flag
+/// so that a lookup reads nothing else. One row per statement: a multi-row `VALUES` list is run by SQLite as a
+/// co-routine and cost 60% more per row. The memo learns them too (the newest analysis first, as the lookup
+/// query orders them).
+fn insert_links(
+    tx: &Connection,
+    memo: &mut Memo,
+    analysis_id: i64,
+    base_verdict: Verdict,
+    inds: &[Indicator],
+) -> rusqlite::Result<()> {
+    let flagged = indicators::flagged(base_verdict);
+    let mut ins = tx.prepare_cached("INSERT OR IGNORE INTO links (vkey, analysis_id, flagged) VALUES (?1, ?2, ?3)")?;
+    for i in inds.iter().filter(|i| i.weight > 0.0) {
         let key = value_key(i.kind.as_str(), &i.value);
-        ins.execute(params![analysis_id, i.kind.as_str(), i.value, i.weight, i64::from(i.benign), key])?;
+        ins.execute(params![key, analysis_id, flagged])?;
+        if let Some(ids) = memo.values.get_mut(&key) {
+            ids.insert(0, (analysis_id, flagged));
+            ids.truncate(MATCHES_PER_VALUE + 1);
+        }
     }
     Ok(())
 }
@@ -800,15 +918,22 @@ impl Store for SqliteStore {
             push_arg(&mut sql, &mut args, " AND a.brands LIKE ?", format!("%,{},%", b.to_lowercase()).into());
         }
         if let Some(i) = &f.indicator {
-            // Any kind: the value's key under every kind.
+            // Any kind: the value's key under every kind in `links`, and the packed indicators for the values
+            // that link nothing (big providers, genuine brand domains), which have no key there.
             let v = normalise_query(i);
-            let mut clause = String::from(" AND a.id IN (SELECT analysis_id FROM indicators WHERE vkey IN (");
+            let mut clause = String::from(" AND (a.id IN (SELECT analysis_id FROM links WHERE vkey IN (");
             for (n, k) in crate::indicators::ALL_KINDS.iter().enumerate() {
                 args.push(value_key(k.as_str(), &v).into());
                 clause.push_str(&format!("{}?{}", if n > 0 { ", " } else { "" }, args.len()));
             }
             clause.push_str("))");
             sql.push_str(&clause);
+            push_arg(
+                &mut sql,
+                &mut args,
+                " OR EXISTS (SELECT 1 FROM json_each(a.indicators) j WHERE json_extract(j.value, '$[1]') = ?))",
+                v.into(),
+            );
         }
         if let Some(s) = f.since {
             push_arg(&mut sql, &mut args, " AND coalesce(a.received_at, a.analysed_at) >= ?", s.into());
@@ -835,31 +960,29 @@ impl Store for SqliteStore {
             .prepare(&sql)
             .and_then(|mut s| s.query_map([], analysis_row)?.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db_err)?;
-        let inds = conn
-            .prepare(
-                "SELECT i.analysis_id, i.kind, i.value, i.weight, i.benign FROM indicators i \
-                 JOIN analyses a ON a.id = i.analysis_id WHERE a.superseded = 0 AND i.weight > 0",
-            )
-            .and_then(|mut s| s.query_map([], indicator_row)?.collect::<rusqlite::Result<Vec<_>>>())
+        let packed = conn
+            .prepare("SELECT id, indicators FROM analyses WHERE superseded = 0 ORDER BY id")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
             .map_err(db_err)?;
+        let inds = packed
+            .into_iter()
+            .flat_map(|(id, p)| unpack_indicators(id, p.as_deref()))
+            .filter(|i| i.weight > 0.0)
+            .collect();
         Ok((rows, inds))
     }
 
     fn indicators_of(&self, analysis_ids: &[i64]) -> Result<Vec<IndicatorRow>> {
         let inner = self.lock();
-        let mut stmt = inner
-            .conn
-            .prepare_cached(
-                "SELECT analysis_id, kind, value, weight, benign FROM indicators WHERE analysis_id = ?1 \
-                 ORDER BY kind, value",
-            )
-            .map_err(db_err)?;
+        let mut stmt = inner.conn.prepare_cached("SELECT indicators FROM analyses WHERE id = ?1").map_err(db_err)?;
         let mut out = Vec::new();
         for id in analysis_ids {
-            let rows = stmt.query_map(params![id], indicator_row).map_err(db_err)?;
-            for r in rows {
-                out.push(r.map_err(db_err)?);
-            }
+            let packed: Option<Option<String>> =
+                stmt.query_row(params![id], |r| r.get(0)).optional().map_err(db_err)?;
+            out.extend(unpack_indicators(*id, packed.flatten().as_deref()));
         }
         Ok(out)
     }

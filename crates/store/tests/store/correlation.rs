@@ -1,6 +1,6 @@
 //! "Seen before" and campaigns across the fixtures of tests/fixtures/memory/.
 
-use crate::util::{at, fixture, record, temp_store};
+use crate::util::{at, fixture, record, temp_store, variant};
 use phishlens_core::catalog::{CATALOG, interpolate};
 use phishlens_core::finding::Finding;
 use phishlens_store::campaigns::{CampaignOptions, campaigns};
@@ -188,4 +188,18 @@ fn a_mail_flagged_only_through_memory_passes_nothing_on() {
     let row = store.analysis(rb.analysis_id).unwrap().unwrap().row;
     assert_eq!(row.base_verdict, "clean");
     assert_eq!(row.verdict, b.verdict.as_str());
+}
+
+/// The lookup memo of one process must not hide what another process stored in between: three analyses of
+/// the same KAGOYA mail, the middle one written through a second connection, and the third sees both.
+#[test]
+fn another_writer_between_two_analyses_is_seen() {
+    let (dir, first) = temp_store();
+    let second = phishlens_store::SqliteStore::open(&dir.path().join("phishlens.db")).unwrap();
+    let raw = fixture("kagoya_vps.eml");
+    let (_, r1) = record(&first, &variant(&raw, 1), at("2022-11-01"));
+    let (_, r2) = record(&second, &variant(&raw, 2), at("2022-11-02"));
+    let (third, _) = record(&first, &variant(&raw, 3), at("2022-11-03"));
+    let ids: Vec<i64> = third.seen_before.iter().map(|s| s.analysis_id).collect();
+    assert!(ids.contains(&r1.analysis_id) && ids.contains(&r2.analysis_id), "{ids:?}");
 }

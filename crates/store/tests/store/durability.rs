@@ -154,6 +154,25 @@ fn version_1_database_migrates_and_keeps_its_rows() {
     // Brands were filled from the stored JSON.
     let kagoya = store.history(&HistoryFilter { brand: Some("kagoya".into()), ..Default::default() }).unwrap();
     assert_eq!(kagoya.iter().map(|r| r.id).collect::<Vec<_>>(), vec![2]);
+    // Its indicators were packed into their analyses (version 5), the ones that link nothing included, and a
+    // search finds both kinds.
+    let inds = store.indicators_of(&[2]).unwrap();
+    let mut got: Vec<(&str, &str, f64)> = inds.iter().map(|i| (i.kind.as_str(), i.value.as_str(), i.weight)).collect();
+    got.sort_by(|a, b| a.0.cmp(b.0));
+    assert_eq!(
+        got,
+        vec![
+            ("host_pattern", "N-N-N-N.cprapid.com", 1.5),
+            ("origin_ip", "121.50.46.57", 5.0),
+            ("origin_net", "121.50.46.0/24", 1.5),
+            ("sender_domain", "kagoya.jp", 0.0),
+        ]
+    );
+    for (value, want) in [("121.50.46.57", vec![2, 1]), ("kagoya.jp", vec![2]), ("example.com", vec![3])] {
+        let f = HistoryFilter { indicator: Some(value.into()), include_superseded: true, ..Default::default() };
+        let ids: Vec<i64> = store.history(&f).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(ids, want, "{value}");
+    }
     // The raw message kept by version 1 is still there.
     assert!(store.raw_message(3).unwrap().is_some());
     assert!(store.raw_message(2).unwrap().is_none());
