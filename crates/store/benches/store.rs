@@ -1,31 +1,26 @@
 //! What the store adds to an analysis: `analyze` alone against `analyze_with_html` + `prepare_with_layouts` +
 //! `record_prepared` (hash, extract indicators, correlate and save into group transactions, as a batch does;
 //! raw message kept) into a file database that grows as the
-//! bench runs. The store's cost must stay under 20% of the analysis (not met yet). Whole-command figures
-//! (README, memory section, 2026-11-23, min of 5 interleaved runs, fresh database each run, 1,991 phishing
-//! mails, on a shared 2-core machine with load average 1.4-2.2):
+//! bench runs. The store's cost must stay under 20% of the analysis (not met yet). Whole-command figures are in
+//! the README (memory section); on 2026-11-23, min of 6 interleaved runs, fresh database each run, 1,991
+//! phishing mails, 2-core shared machine:
 //!
 //!     rm -f /tmp/b.db*; /usr/bin/time -f "%e s wall %U+%S cpu" ./target/release/phishlens analyze --offline \
-//!         --jobs 1 [--no-store | --db /tmp/b.db] --format jsonl ../shared/corpus/phish > /dev/null
+//!         [--jobs 1] [--no-store | --db /tmp/b.db] --format jsonl ../shared/corpus/phish > /dev/null
 //!
-//! `--jobs 1`: 0.81 s wall / 0.80 s CPU with `--no-store`, 1.09 s wall / 1.38 s CPU with a store (+35% wall,
-//! +0.55 s CPU); default `--jobs` (2): 0.41 s against 0.72 s wall. In a batch one store thread correlates and
-//! writes while the workers analyse, hash and extract indicators (`prepare`), so the store's time overlaps
-//! the analysis at `--jobs 1` when a core is free; its CPU, ~280 µs per message, is unchanged by that.
+//! default `--jobs` (2): 0.43 s wall / 0.81 s CPU with `--no-store`, 0.67 s / 1.16 s with a store (+56% wall,
+//! ~180 µs of CPU per message); `--jobs 1`: 0.69 s against 0.75 s wall (+9%), the store thread using the second
+//! core.
 //!
-//! History (same command, CPU with a store): 3.3 s with a transaction per message; 2.2 s with group commit;
+//! History (CPU with a store, `--jobs 1`): 3.3 s with a transaction per message; 2.2 s with group commit;
 //! 1.71 s after 16 KiB pages, the query planner stability guarantee, no savepoint per analysis, direct
 //! serialisation of the stored report and a memchr-based layout scan; 1.83 s once the whole report was stored
-//! (so that `show` prints it as reported); 1.62-1.87 s with raw messages and reports in the blob file
-//! (database 113 MB -> 5 MB + 94 MB of blobs), foreign keys off and the lookup index restricted to indicators
-//! that can link (weight > 0); then the store thread (wall, not CPU). Tried and dropped: multi-row `VALUES`
-//! inserts (SQLite runs them as a co-routine: +50% per row) and several lookups per statement (`UNION ALL` of
-//! limited subqueries: no gain).
-//!
-//! Where the store's CPU goes (perf and callgrind, --jobs 1): SQL lookups and inserts ~30%, layout
-//! fingerprint ~20% (a second decode and walk of the HTML parts; since then the batch takes the HTML the
-//! analysis decoded, which leaves the walk), the JSON report ~15%, blob appends ~13%, sha256 ~8%, "seen
-//! before" and memory findings ~8%; the larger output (seen-before sections) costs on top.
+//! (so that `show` prints it as reported); 1.62-1.87 s with raw messages and reports in the blob file; then the
+//! store thread (wall, not CPU); 1.39-1.50 s with the layout taken from the HTML the analysis decoded; 1.16 s
+//! with schema 5 (indicators packed into their analysis, a `links` table that answers lookups alone, a lookup
+//! memo), gathered blob writes and a faster layout scan. Tried and dropped: multi-row `VALUES` inserts (SQLite
+//! runs them as a co-routine: +50% per row), several lookups per statement (`UNION ALL` of limited subqueries:
+//! no gain), mimalloc's default purge delay instead of 0 (no difference beyond noise).
 //!
 //! Messages: the phishing folder of ../shared/corpus when present (never copied into the repo), else the
 //! fixtures. `PHISHLENS_BENCH_LIMIT` caps how many are loaded (default 300).

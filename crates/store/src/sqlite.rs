@@ -92,6 +92,9 @@ impl Memo {
 struct Inner {
     conn: Connection,
     memo: Memo,
+    /// The report document being written, kept between analyses: a fresh buffer per message was a fresh
+    /// allocation of its size, and fresh pages, every time.
+    doc_buf: Vec<u8>,
     /// Raw messages and report documents (None in memory: they go into the raws and reports tables).
     blobs: Option<BlobFile>,
     group: Option<Group>,
@@ -157,7 +160,7 @@ fn configure(conn: &Connection, file: bool) -> Result<()> {
             return Err(StoreError::Db(format!("could not switch to WAL (journal_mode {mode})")));
         }
     }
-    // An 8 MiB page cache (enough for the indicator index of a large store; SQLite scans its page cache at
+    // An 8 MiB page cache (enough for the links table of a large store; SQLite scans its page cache at
     // every transaction end, so a huge one costs on every commit) and memory-mapped reads. Foreign keys are
     // not enforced: the only writer is `write` below, which inserts parents first in the same transaction,
     // and checking them cost a parent lookup per indicator row.
@@ -300,7 +303,7 @@ fn received_at(report: &Report) -> Option<i64> {
 /// the rules say now. Compact JSON; the `Report` at the top level (older readers and migrations look for
 /// `findings` and `seen_before` there), plus `report_format` and the Japanese origin reason, which `Report`'s
 /// own serialised form leaves out.
-fn report_document(report: &Report) -> Vec<u8> {
+fn report_document(report: &Report, out: &mut Vec<u8>) {
     #[derive(serde::Serialize)]
     struct Doc<'a> {
         #[serde(flatten)]
@@ -314,13 +317,15 @@ fn report_document(report: &Report) -> Vec<u8> {
         report_format: crate::FULL_REPORT_FORMAT,
         origin_reason_ja: report.facts.origin.as_ref().map_or("", |o| o.reason_ja.as_str()),
     };
-    // Sized for most documents up front: growing the buffer step by step cost a tenth of the serialisation.
-    let mut out = Vec::with_capacity(32 * 1024);
-    if serde_json::to_writer(&mut out, &doc).is_err() {
+    out.clear();
+    if serde_json::to_writer(&mut *out, &doc).is_err() {
         out.clear();
         out.extend_from_slice(b"{}");
     }
-    out
+    // A huge document does not pin its size for the rest of the batch.
+    if out.capacity() > 1024 * 1024 && out.len() < out.capacity() / 4 {
+        out.shrink_to(out.len());
+    }
 }
 
 /// Normalise a value typed by a user for `history --indicator`: undo defanging, lower-case hosts.
@@ -360,6 +365,7 @@ impl SqliteStore {
             inner: Mutex::new(Inner {
                 conn,
                 memo: Memo::default(),
+                doc_buf: Vec::new(),
                 blobs,
                 group: None,
                 next_group: 1,
@@ -558,11 +564,11 @@ impl SqliteStore {
         }
         let group = inner.group.as_ref().map_or(0, |g| g.id);
         // No savepoint per analysis: SQLite copies every page a savepoint touches first into a sub-journal
-        // (the random pages of the indicator index, ~25 pages per analysis), a sixth of the store's cost. A
+        // (the random pages of the lookup index, ~25 pages per analysis then), a sixth of the store's cost. A
         // failed write instead rolls the whole group back and marks it failed: its other analyses are then
         // reported as not stored, which is true. (Write errors are I/O errors; the commit would fail too.)
-        let Inner { conn, blobs, memo, .. } = &mut *inner;
-        match write(conn, memo, blobs.as_mut(), raw, report, opts, now, sha256, inds) {
+        let Inner { conn, blobs, memo, doc_buf, .. } = &mut *inner;
+        match write(conn, memo, doc_buf, blobs.as_mut(), raw, report, opts, now, sha256, inds) {
             Ok(recorded) => {
                 if let Some(g) = inner.group.as_mut() {
                     g.records += 1;
@@ -592,6 +598,7 @@ pub fn message_hashes(raw: &[u8]) -> (String, String) {
 fn write(
     tx: &Connection,
     memo: &mut Memo,
+    doc: &mut Vec<u8>,
     mut blobs: Option<&mut BlobFile>,
     raw: &[u8],
     report: &mut Report,
@@ -685,9 +692,10 @@ fn write(
     brands.sort_unstable();
     brands.dedup();
     let brands = format!(",{},", brands.join(","));
-    let doc = report_document(report);
+    report_document(report, doc);
+    let doc: &[u8] = doc;
     let doc_at = match blobs.as_mut() {
-        Some(b) => Some(b.append(&doc).map_err(io_to_db)?),
+        Some(b) => Some(b.append(doc).map_err(io_to_db)?),
         None => None,
     };
     tx.prepare_cached(
@@ -715,7 +723,7 @@ fn write(
     let analysis_id = tx.last_insert_rowid();
     if doc_at.is_none() {
         tx.prepare_cached("INSERT INTO reports (analysis_id, json) VALUES (?1, ?2)")?
-            .execute(params![analysis_id, String::from_utf8_lossy(&doc)])?;
+            .execute(params![analysis_id, String::from_utf8_lossy(doc)])?;
     }
     insert_links(tx, memo, analysis_id, base_verdict, inds)?;
     if memo.rows.len() < MEMO_ROWS {
