@@ -489,14 +489,14 @@ impl SqliteStore {
         candidates.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)));
         candidates.truncate(MAX_CANDIDATES);
         let mut rows: HashMap<i64, Arc<AnalysisRow>> = HashMap::new();
+        let row_sql =
+            format!("SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1");
         for (id, _) in &candidates {
             let row = match memo.rows.get(id) {
                 Some(row) => Some(Arc::clone(row)),
                 None => {
-                    let sql = format!(
-                        "SELECT {ROW_COLUMNS} FROM analyses a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1"
-                    );
-                    let row = tx.prepare_cached(&sql)?.query_row(params![id], analysis_row).optional()?.map(Arc::new);
+                    let row =
+                        tx.prepare_cached(&row_sql)?.query_row(params![id], analysis_row).optional()?.map(Arc::new);
                     if let Some(row) = &row {
                         if memo.rows.len() >= MEMO_ROWS {
                             memo.rows.clear();
@@ -688,10 +688,10 @@ fn write(
         }
     };
 
-    let mut brands: Vec<&str> = report.facts.brands.iter().map(|b| b.brand_id.as_str()).collect();
-    brands.sort_unstable();
-    brands.dedup();
-    let brands = format!(",{},", brands.join(","));
+    let mut brand_ids: Vec<&str> = report.facts.brands.iter().map(|b| b.brand_id.as_str()).collect();
+    brand_ids.sort_unstable();
+    brand_ids.dedup();
+    let brands = format!(",{},", brand_ids.join(","));
     report_document(report, doc);
     let doc: &[u8] = doc;
     let doc_at = match blobs.as_mut() {
@@ -738,7 +738,7 @@ fn write(
             verdict: report.verdict.as_str().to_string(),
             score: report.score,
             base_verdict: base_verdict.as_str().to_string(),
-            brands: brands.trim_matches(',').split(',').filter(|b| !b.is_empty()).map(str::to_string).collect(),
+            brands: brand_ids.iter().map(|b| b.to_string()).collect(),
             superseded: false,
             has_raw: opts.keep_raw || known.is_some_and(|(_, has_raw)| has_raw),
         };
